@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sets up and runs TS Store: migrations, demo data, a local Stripe-compatible server when no
+# real Stripe keys are configured, then the app in production mode on one port.
+# Ctrl-C stops every process this script started.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+"$ROOT/scripts/setup.sh"
+
+export TS_STORE_DB_URL="${TS_STORE_DB_URL:-sqlite:///$ROOT/ts_store.db}"
+export TS_STORE_PORT="${TS_STORE_PORT:-3000}"
+APP_URL="http://127.0.0.1:$TS_STORE_PORT"
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+if [[ -z "${TS_STORE_STRIPE_SECRET_KEY:-}" ]]; then
+  LOCALSTRIPE_PORT="${LOCALSTRIPE_PORT:-8420}"
+  export TS_STORE_STRIPE_API_BASE="http://127.0.0.1:$LOCALSTRIPE_PORT"
+  export TS_STORE_STRIPE_SECRET_KEY=sk_test_localstripe
+  export TS_STORE_STRIPE_PUBLISHABLE_KEY=pk_test_localstripe
+  export TS_STORE_STRIPE_JS_URL="$TS_STORE_STRIPE_API_BASE/js.stripe.com/v3/"
+  export TS_STORE_STRIPE_WEBHOOK_SECRET="${TS_STORE_STRIPE_WEBHOOK_SECRET:-whsec_localstripe_dev}"
+  mkdir -p "$ROOT/.localstripe"
+  echo "==> Starting localstripe on $TS_STORE_STRIPE_API_BASE"
+  python "$ROOT/tools/localstripe_server.py" --port "$LOCALSTRIPE_PORT" \
+    --state "$ROOT/.localstripe/state.pickle" >"$ROOT/.localstripe/server.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do
+    curl -sf -o /dev/null -u "$TS_STORE_STRIPE_SECRET_KEY:" "$TS_STORE_STRIPE_API_BASE/v1/customers" && break
+    sleep 0.2
+  done
+fi
+
+echo "==> Applying database migrations"
+alembic upgrade head
+echo "==> Demo data"
+python -m ts_store.billing.demo --app-url "$APP_URL"
+
+echo "==> Starting the app on $APP_URL (Ctrl-C to stop)"
+reflex run --env prod --backend-host 127.0.0.1 &
+pids+=($!)
+wait -n "${pids[@]}"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything the project needs into the checkout: virtualenv with pinned Python
+# dependencies, bun (from npm) for Reflex's frontend build, and with --test Debian's Chromium.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+  echo "==> Creating the virtualenv (.venv)"
+  python3 -m venv "$VENV"
+fi
+stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [[ ! -f "$stamp" ]]; then
+  echo "==> Installing Python dependencies"
+  "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=25.1"
+  "$VENV/bin/python" -m pip install --quiet -e . --group dev
+  rm -f "$VENV"/.installed-* && touch "$stamp"
+fi
+
+if [[ ! -x "$REFLEX_BUN_PATH" ]] || [[ "$("$REFLEX_BUN_PATH" --version 2>/dev/null)" != "$BUN_VERSION" ]]; then
+  echo "==> Installing bun $BUN_VERSION from npm into .tools/"
+  npm install --prefix "$ROOT/.tools" --no-audit --no-fund --loglevel=error "bun@$BUN_VERSION" >/dev/null
+  "$REFLEX_BUN_PATH" --version >/dev/null
+fi
+
+if [[ $want_test == 1 ]] && [[ ! -x /usr/bin/chromium ]]; then
+  echo "==> Installing Chromium from Debian"
+  SUDO=""; [[ $(id -u) != 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+echo "==> Setup complete"

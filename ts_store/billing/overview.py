@@ -1,0 +1,145 @@
+"""What MyArea shows of each licence: status, configuration, renewal and what is scheduled.
+
+Amounts come from the domain quote; the UI only formats them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from ts_store.billing.catalog import current_catalog
+from ts_store.domain.catalog import Catalog
+from ts_store.domain.lifecycle import (
+    STATUS_LABELS,
+    LicenceStatus,
+    can_change,
+    can_purchase,
+    retention_until,
+    trial_days_left,
+)
+from ts_store.domain.periods import Cycle
+from ts_store.domain.quote import Configuration, renewal_amount
+from ts_store.store import licences
+from ts_store.store.models import Licence
+
+
+@dataclass(frozen=True)
+class Renewal:
+    on: date
+    plan_name: str
+    cycle: Cycle
+    seats: int
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+
+
+@dataclass(frozen=True)
+class LicenceOverview:
+    id: int
+    product: str
+    status: LicenceStatus
+    status_label: str
+    plan_name: str | None
+    cycle: Cycle | None
+    seats: int | None
+    period_start: date | None
+    period_end: date | None
+    trial_ends_on: date | None
+    trial_days_left: int | None
+    ended_on: date | None
+    retention_until: date | None
+    renewal: Renewal | None
+    scheduled_change: bool
+    cancel_at_period_end: bool
+    can_purchase: bool
+    can_change: bool
+    past_due_since: date | None
+    suspended_on: date | None
+
+
+def current_configuration(licence: Licence) -> Configuration | None:
+    if licence.plan is None or licence.cycle is None or licence.seats is None:
+        return None
+    return Configuration(plan=licence.plan, cycle=Cycle(licence.cycle), seats=licence.seats)
+
+
+def renewal_configuration(licence: Licence) -> Configuration | None:
+    if (
+        licence.renewal_plan is None
+        or licence.renewal_cycle is None
+        or licence.renewal_seats is None
+    ):
+        return current_configuration(licence)
+    return Configuration(
+        plan=licence.renewal_plan, cycle=Cycle(licence.renewal_cycle), seats=licence.renewal_seats
+    )
+
+
+def has_scheduled_change(licence: Licence) -> bool:
+    return renewal_configuration(licence) != current_configuration(licence)
+
+
+def overview(licence: Licence, today: date, catalog: Catalog | None = None) -> LicenceOverview:
+    catalog = catalog or current_catalog()
+    status = LicenceStatus(licence.status)
+    current = current_configuration(licence)
+    renewal = None
+    target = renewal_configuration(licence)
+    paid = status in (LicenceStatus.ACTIVE, LicenceStatus.PAST_DUE)
+    if paid and target is not None and licence.period_end and not licence.cancel_at_period_end:
+        net, vat, gross = renewal_amount(catalog, target)
+        renewal = Renewal(
+            on=licence.period_end,
+            plan_name=_plan_name(catalog, target.plan),
+            cycle=target.cycle,
+            seats=target.seats,
+            net_cents=net,
+            vat_cents=vat,
+            gross_cents=gross,
+        )
+    ended_on = licence.ended_on
+    if status == LicenceStatus.TRIAL_EXPIRED and ended_on is None:
+        ended_on = licence.trial_ends_on
+    return LicenceOverview(
+        id=licence.id,
+        product=licence.product,
+        status=status,
+        status_label=(
+            "In disdetta" if licence.cancel_at_period_end and paid else STATUS_LABELS[status]
+        ),
+        plan_name=_plan_name(catalog, current.plan) if current else None,
+        cycle=current.cycle if current else None,
+        seats=current.seats if current else None,
+        period_start=licence.period_start,
+        period_end=licence.period_end,
+        trial_ends_on=licence.trial_ends_on,
+        trial_days_left=(
+            trial_days_left(licence.trial_ends_on, today)
+            if status == LicenceStatus.TRIAL and licence.trial_ends_on
+            else None
+        ),
+        ended_on=ended_on,
+        retention_until=retention_until(ended_on, catalog.retention_days) if ended_on else None,
+        renewal=renewal,
+        scheduled_change=paid and has_scheduled_change(licence),
+        cancel_at_period_end=licence.cancel_at_period_end,
+        can_purchase=can_purchase(status, ended_on, today, catalog.retention_days),
+        can_change=can_change(status, licence.cancel_at_period_end),
+        past_due_since=licence.past_due_since,
+        suspended_on=licence.suspended_on,
+    )
+
+
+def _plan_name(catalog: Catalog, code: str) -> str:
+    return catalog.plan(code).name if catalog.has_plan(code) else code
+
+
+def licences_overview(session: Session, customer_id: int, today: date) -> list[LicenceOverview]:
+    catalog = current_catalog()
+    return [
+        overview(licence, today, catalog) for licence in licences.licences_of(session, customer_id)
+    ]

@@ -1,0 +1,45 @@
+"""The audit log: every change, who made it, the state before and after."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ts_store.store.models import AuditEntry
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    actor_customer_id: int | None,
+    licence_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        action=action,
+        actor_customer_id=actor_customer_id,
+        licence_id=licence_id,
+        before_json=json.dumps(before or {}, default=str, sort_keys=True),
+        after_json=json.dumps(after or {}, default=str, sort_keys=True),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def entries_for_licence(session: Session, licence_id: int) -> list[AuditEntry]:
+    return list(
+        session.exec(
+            select(AuditEntry).where(AuditEntry.licence_id == licence_id).order_by(AuditEntry.id)
+        )
+    )
+
+
+def entries_by_action(session: Session, action: str) -> list[AuditEntry]:
+    return list(
+        session.exec(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+    )

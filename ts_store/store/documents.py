@@ -1,0 +1,112 @@
+"""Billing documents with a progressive number per calendar year: no gaps, no duplicates."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ts_store.store.models import BillingDocument, DocumentCounter
+
+
+def _next_sequence(session: Session, year: int) -> int:
+    """Take the next number inside the caller's transaction.
+
+    The counter row is updated in place (a row lock on Postgres, the write lock on SQLite), so
+    a rolled back transaction gives its number back and two writers never share one.
+    """
+    for _ in range(3):
+        result = session.execute(
+            sa.update(DocumentCounter)
+            .where(DocumentCounter.year == year)
+            .values(last_sequence=DocumentCounter.last_sequence + 1)
+        )
+        if result.rowcount == 1:
+            return session.execute(
+                sa.select(DocumentCounter.last_sequence).where(DocumentCounter.year == year)
+            ).scalar_one()
+        try:
+            with session.begin_nested():
+                session.add(DocumentCounter(year=year, last_sequence=1))
+            return 1
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"could not allocate a document number for {year}")
+
+
+def format_number(year: int, sequence: int) -> str:
+    return f"{year}/{sequence:06d}"
+
+
+def issue_document(
+    session: Session,
+    *,
+    operation_id: int,
+    customer_id: int,
+    licence_id: int | None,
+    issued_on: date,
+    description: str,
+    lines: list[dict[str, Any]],
+    billing: dict[str, Any],
+    net_cents: int,
+    vat_cents: int,
+    gross_cents: int,
+) -> BillingDocument:
+    """Issue the document of an operation; a second call for that operation returns the first."""
+    existing = document_for_operation(session, operation_id)
+    if existing is not None:
+        return existing
+    sequence = _next_sequence(session, issued_on.year)
+    document = BillingDocument(
+        number=format_number(issued_on.year, sequence),
+        year=issued_on.year,
+        sequence=sequence,
+        customer_id=customer_id,
+        licence_id=licence_id,
+        operation_id=operation_id,
+        description=description,
+        lines_json=json.dumps(lines, sort_keys=True),
+        billing_json=json.dumps(billing, sort_keys=True),
+        net_cents=net_cents,
+        vat_cents=vat_cents,
+        gross_cents=gross_cents,
+        issued_on=issued_on,
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+def document_for_operation(session: Session, operation_id: int) -> BillingDocument | None:
+    return session.exec(
+        select(BillingDocument).where(BillingDocument.operation_id == operation_id)
+    ).first()
+
+
+def documents_of(session: Session, customer_id: int) -> list[BillingDocument]:
+    return list(
+        session.exec(
+            select(BillingDocument)
+            .where(BillingDocument.customer_id == customer_id)
+            .order_by(BillingDocument.year.desc(), BillingDocument.sequence.desc())
+        )
+    )
+
+
+def owned_document(session: Session, customer_id: int, document_id: int) -> BillingDocument | None:
+    document = session.get(BillingDocument, document_id)
+    if document is None or document.customer_id != customer_id:
+        return None
+    return document
+
+
+def all_documents(session: Session) -> list[BillingDocument]:
+    return list(
+        session.exec(
+            select(BillingDocument).order_by(BillingDocument.year, BillingDocument.sequence)
+        )
+    )

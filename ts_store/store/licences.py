@@ -1,0 +1,77 @@
+"""Licences: reads scoped to their owner, and writes guarded by an optimistic lock."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ts_store.store.models import Licence, utcnow
+
+
+class StaleLicenceError(Exception):
+    """The licence changed since it was read (another tab, another process)."""
+
+
+def licences_of(session: Session, customer_id: int) -> list[Licence]:
+    return list(
+        session.exec(select(Licence).where(Licence.customer_id == customer_id).order_by(Licence.id))
+    )
+
+
+def owned_licence(session: Session, customer_id: int, licence_id: int) -> Licence | None:
+    """The licence only if this customer owns it: every handler reads licences through here."""
+    licence = session.get(Licence, licence_id)
+    if licence is None or licence.customer_id != customer_id:
+        return None
+    return licence
+
+
+def get_licence(session: Session, licence_id: int) -> Licence | None:
+    return session.get(Licence, licence_id)
+
+
+def add_licence(session: Session, **fields: Any) -> Licence:
+    licence = Licence(**fields)
+    session.add(licence)
+    session.flush()
+    return licence
+
+
+def update_licence(
+    session: Session, licence: Licence, expected_version: int, **changes: Any
+) -> Licence:
+    """Write `changes` only if the row still has `expected_version`; bump the version.
+
+    The check is in the UPDATE itself, so two processes cannot both win.
+    """
+    values = dict(changes, version=expected_version + 1, updated_at=utcnow())
+    result = session.execute(
+        sa.update(Licence)
+        .where(Licence.id == licence.id, Licence.version == expected_version)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise StaleLicenceError(f"licence {licence.id} is not at version {expected_version}")
+    session.flush()
+    session.refresh(licence)
+    return licence
+
+
+def licences_due(session: Session, today: date) -> list[Licence]:
+    """Paid licences whose period has ended by `today` (renewal or end of a cancellation)."""
+    return list(
+        session.exec(
+            select(Licence)
+            .where(Licence.period_end.is_not(None), Licence.period_end <= today)
+            .where(Licence.status.in_(["active", "past_due"]))
+            .order_by(Licence.id)
+        )
+    )
+
+
+def all_licences(session: Session) -> list[Licence]:
+    return list(session.exec(select(Licence).order_by(Licence.id)))

@@ -1,0 +1,212 @@
+"""Database tables. Our own integer keys; Stripe ids stored beside them; money in integer cents.
+
+Every table lives here so relationships and migrations are read in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Customer(SQLModel, table=True):
+    """A login of the store: a customer company, or a member of the product team."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=sa.Column(sa.String(254), unique=True, nullable=False, index=True))
+    password_hash: str
+    company_name: str
+    role: str = Field(default="customer", max_length=20)  # "customer" | "product_team"
+    stripe_customer_id: str | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuthSession(SQLModel, table=True):
+    """A login session. Only the SHA-256 of the random token is stored."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class BillingProfile(SQLModel, table=True):
+    """Italian billing data of a customer (BRIEF §7), one row per customer."""
+
+    __tablename__ = "billing_profile"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", unique=True)
+    company_name: str
+    vat_number: str
+    tax_code: str
+    address: str
+    postal_code: str
+    city: str
+    province: str
+    invoice_email: str
+    sdi_code: str = ""
+    pec: str = ""
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Licence(SQLModel, table=True):
+    """A CRM in Cloud subscription: what is current, what applies at renewal, and its period.
+
+    `version` is an optimistic lock: every write checks the version it read.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    product: str = "CRM in Cloud"
+    status: str = Field(index=True, max_length=20)
+    plan: str | None = None
+    cycle: str | None = None
+    seats: int | None = None
+    renewal_plan: str | None = None
+    renewal_cycle: str | None = None
+    renewal_seats: int | None = None
+    anchor_day: int | None = None
+    period_start: date | None = None
+    period_end: date | None = Field(default=None, index=True)
+    trial_ends_on: date | None = None
+    ended_on: date | None = None
+    cancel_at_period_end: bool = False
+    cancel_reason: str | None = None
+    cancel_note: str | None = None
+    past_due_since: date | None = None
+    next_retry_on: date | None = None
+    suspended_on: date | None = None
+    data_removed_on: date | None = None
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PaymentMethod(SQLModel, table=True):
+    """Our mirror of a card saved in Stripe (no card data beyond brand, last4 and expiry)."""
+
+    __tablename__ = "payment_method"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    stripe_payment_method_id: str = Field(
+        sa_column=sa.Column(sa.String(255), unique=True, nullable=False)
+    )
+    brand: str
+    last4: str = Field(max_length=4)
+    exp_month: int
+    exp_year: int
+    is_default: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class BillingOperation(SQLModel, table=True):
+    """One attempt to change money or a licence. The unique key makes every confirm idempotent."""
+
+    __tablename__ = "billing_operation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(sa_column=sa.Column(sa.String(120), unique=True, nullable=False))
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    licence_id: int | None = Field(default=None, foreign_key="licence.id", index=True)
+    kind: str = Field(max_length=20)  # purchase | change | renewal | retry | card
+    status: str = Field(default="pending", max_length=20)
+    request_json: str = "{}"
+    quote_json: str = "{}"
+    amount_cents: int = 0
+    licence_version: int | None = None
+    stripe_payment_intent_id: str | None = Field(default=None, index=True)
+    failure_message: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+
+
+class DocumentCounter(SQLModel, table=True):
+    """Last progressive number used in a calendar year: numbering with no gaps or duplicates."""
+
+    __tablename__ = "document_counter"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_sequence: int = 0
+
+
+class BillingDocument(SQLModel, table=True):
+    """The billing document issued for every successful charge."""
+
+    __tablename__ = "billing_document"
+    __table_args__ = (sa.UniqueConstraint("year", "sequence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=sa.Column(sa.String(20), unique=True, nullable=False))
+    year: int
+    sequence: int
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    licence_id: int | None = Field(default=None, foreign_key="licence.id")
+    operation_id: int = Field(foreign_key="billing_operation.id", unique=True)
+    description: str
+    lines_json: str
+    billing_json: str
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+    issued_on: date
+    issued_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what and when, with the state before and after. Never deleted."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_customer_id: int | None = Field(default=None, index=True)
+    licence_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=60)
+    before_json: str = "{}"
+    after_json: str = "{}"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SupportRequest(SQLModel, table=True):
+    """A 'Contattaci' request sent from MyArea."""
+
+    __tablename__ = "support_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    licence_id: int | None = Field(default=None, foreign_key="licence.id")
+    subject: str = Field(max_length=120)
+    message: str
+    status: str = Field(default="open", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StripeEvent(SQLModel, table=True):
+    """Each webhook event id once: duplicates and replays become no-ops."""
+
+    __tablename__ = "stripe_event"
+
+    id: str = Field(primary_key=True, max_length=255)
+    type: str
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class AppSetting(SQLModel, table=True):
+    """Small key/value settings shared by every process (e.g. the simulated date)."""
+
+    __tablename__ = "app_setting"
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: str

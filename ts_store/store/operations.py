@@ -1,0 +1,91 @@
+"""Billing operations: the idempotency table every confirm goes through before any Stripe call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ts_store.store.models import BillingOperation, utcnow
+
+
+def find_operation(session: Session, idempotency_key: str) -> BillingOperation | None:
+    return session.exec(
+        select(BillingOperation).where(BillingOperation.idempotency_key == idempotency_key)
+    ).first()
+
+
+def get_operation(session: Session, operation_id: int) -> BillingOperation | None:
+    return session.get(BillingOperation, operation_id)
+
+
+def start_operation(
+    session: Session, idempotency_key: str, **fields: Any
+) -> tuple[BillingOperation, bool]:
+    """Insert the operation, or return the one already stored under this key.
+
+    Returns (operation, created). The unique key decides, so a double click or a second
+    process racing on the same key ends up with the same row.
+    """
+    existing = find_operation(session, idempotency_key)
+    if existing is not None:
+        return existing, False
+    operation = BillingOperation(idempotency_key=idempotency_key, **fields)
+    try:
+        with session.begin_nested():
+            session.add(operation)
+    except IntegrityError:
+        existing = find_operation(session, idempotency_key)
+        if existing is None:  # pragma: no cover - the conflicting row must be there
+            raise
+        return existing, False
+    return operation, True
+
+
+def claim_operation(
+    session: Session, operation: BillingOperation, from_status: str, to_status: str
+) -> bool:
+    """Move the operation from one status to another only if nobody else did first."""
+    result = session.execute(
+        sa.update(BillingOperation)
+        .where(BillingOperation.id == operation.id, BillingOperation.status == from_status)
+        .values(status=to_status, updated_at=utcnow())
+    )
+    session.flush()
+    session.refresh(operation)
+    return result.rowcount == 1
+
+
+def update_operation(
+    session: Session, operation: BillingOperation, **changes: Any
+) -> BillingOperation:
+    for name, value in changes.items():
+        setattr(operation, name, value)
+    operation.updated_at = utcnow()
+    if changes.get("status") in ("succeeded", "failed", "applied"):
+        operation.completed_at = utcnow()
+    session.add(operation)
+    session.flush()
+    return operation
+
+
+def operations_for_licence(session: Session, licence_id: int) -> list[BillingOperation]:
+    return list(
+        session.exec(
+            select(BillingOperation)
+            .where(BillingOperation.licence_id == licence_id)
+            .order_by(BillingOperation.id)
+        )
+    )
+
+
+def operation_by_payment_intent(
+    session: Session, payment_intent_id: str
+) -> BillingOperation | None:
+    return session.exec(
+        select(BillingOperation).where(
+            BillingOperation.stripe_payment_intent_id == payment_intent_id
+        )
+    ).first()

@@ -1,0 +1,45 @@
+"""The Reflex app: pages and routes only. Everything else lives in the layers below."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ts_store.ui import routes
+from ts_store.ui.pages.contact import ContactState, contact_page
+from ts_store.ui.pages.login import login_page
+from ts_store.ui.pages.myarea import MyAreaState, myarea_page
+from ts_store.ui.pages.plans import plans_page
+from ts_store.ui.pages.register import register_page
+from ts_store.ui.session import SessionState
+from ts_store.ui.theme import global_style
+
+app = rx.App(style=global_style)
+
+app.add_page(
+    rx.fragment(), route="/", on_load=SessionState.redirect_if_logged_in_or_login, title="TS Store"
+)
+app.add_page(
+    login_page,
+    route=routes.LOGIN,
+    title="Accedi · TS Store",
+    on_load=SessionState.redirect_if_logged_in,
+)
+app.add_page(
+    register_page,
+    route=routes.REGISTER,
+    title="Registrati · TS Store",
+    on_load=SessionState.redirect_if_logged_in,
+)
+app.add_page(
+    myarea_page,
+    route=routes.MYAREA,
+    title="I miei abbonamenti · TS Store",
+    on_load=[SessionState.require_login, MyAreaState.load],
+)
+app.add_page(
+    contact_page,
+    route=routes.CONTACT,
+    title="Contattaci · TS Store",
+    on_load=[SessionState.require_login, ContactState.load],
+)
+app.add_page(plans_page, route=routes.PLANS, title="Confronta i piani · TS Store")

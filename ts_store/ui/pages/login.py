@@ -1,0 +1,86 @@
+"""Login page ("Accedi")."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ts_store.billing import accounts
+from ts_store.billing.errors import InputError
+from ts_store.store.db import session_scope
+from ts_store.ui import routes
+from ts_store.ui.components.layout import error_callout, page_shell
+from ts_store.ui.session import SessionState
+
+
+def _safe_next(path: str | None) -> str:
+    """Only paths of this site, so the login cannot be used to bounce users elsewhere."""
+    if path and path.startswith("/") and not path.startswith("//"):
+        return path
+    return routes.MYAREA
+
+
+class LoginState(rx.State):
+    error: str = ""
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        email = str(form_data.get("email", ""))
+        password = str(form_data.get("password", ""))
+        try:
+            with session_scope() as session:
+                logged_in = accounts.login(session, email=email, password=password)
+        except InputError as exc:
+            self.error = exc.message
+            return None
+        self.error = ""
+        session_state = await self.get_state(SessionState)
+        session_state.sign_in(logged_in.token)
+        return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
+
+
+def login_page() -> rx.Component:
+    return page_shell(
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.text(
+                        "Accedi alla tua area dedicata per gestire la licenza di CRM in Cloud."
+                    ),
+                    rx.cond(LoginState.error != "", error_callout(LoginState.error, "login-error")),
+                    rx.text("Email", as_="label", html_for="login-email", weight="medium"),
+                    rx.input(
+                        id="login-email",
+                        name="email",
+                        type="email",
+                        required=True,
+                        width="100%",
+                        auto_complete="username",
+                    ),
+                    rx.text("Password", as_="label", html_for="login-password", weight="medium"),
+                    rx.input(
+                        id="login-password",
+                        name="password",
+                        type="password",
+                        required=True,
+                        width="100%",
+                        auto_complete="current-password",
+                    ),
+                    rx.button("Accedi", type="submit", width="100%", id="login-submit"),
+                    rx.text(
+                        "Non hai un account? ",
+                        rx.link("Registrati e prova CRM in Cloud gratis", href=routes.REGISTER),
+                        size="2",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=LoginState.submit,
+                reset_on_submit=False,
+            ),
+            max_width="28rem",
+            width="100%",
+            margin_x="auto",
+        ),
+        title="Accedi",
+        logged_in=False,
+    )

@@ -1,0 +1,218 @@
+"""MyArea home: "I miei abbonamenti" — each licence with its status, renewal and options menu."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from ts_store.billing import clock
+from ts_store.billing.overview import LicenceOverview, licences_overview
+from ts_store.domain.periods import Cycle
+from ts_store.store.db import session_scope
+from ts_store.ui import routes
+from ts_store.ui.components.layout import page_shell
+from ts_store.ui.formatting import format_cents, format_date, format_users
+from ts_store.ui.session import SessionState, customer_id_of
+from ts_store.ui.theme import STATUS_COLORS
+
+CYCLE_LABELS = {Cycle.MONTHLY: "mensile", Cycle.ANNUAL: "annuale"}
+
+
+@dataclasses.dataclass
+class MenuAction:
+    label: str
+    href: str
+    action_id: str
+
+
+@dataclasses.dataclass
+class LicenceCard:
+    """What one licence card shows: already formatted text, nothing to compute in the page."""
+
+    licence_id: int = 0
+    product: str = ""
+    status: str = ""
+    status_label: str = ""
+    status_color: str = "gray"
+    configuration: str = ""
+    notes: list[str] = dataclasses.field(default_factory=list)
+    renewal: str = ""
+    scheduled: str = ""
+    primary_action: MenuAction | None = None
+    actions: list[MenuAction] = dataclasses.field(default_factory=list)
+
+
+def licence_actions(view: LicenceOverview) -> tuple[MenuAction | None, list[MenuAction]]:
+    """The primary button and the options menu: only actions that work today for this licence."""
+    primary: MenuAction | None = None
+    actions: list[MenuAction] = []
+    return primary, actions
+
+
+def describe_configuration(view: LicenceOverview) -> str:
+    if view.plan_name is None or view.seats is None or view.cycle is None:
+        return "Prova gratuita di CRM in Cloud"
+    return f"Piano {view.plan_name} · {format_users(view.seats)} · {CYCLE_LABELS[view.cycle]}"
+
+
+def describe_notes(view: LicenceOverview) -> list[str]:
+    notes: list[str] = []
+    if view.trial_days_left is not None and view.trial_ends_on is not None:
+        notes.append(
+            f"Prova gratuita: {view.trial_days_left} giorni rimasti "
+            f"(fino al {format_date(view.trial_ends_on)})"
+        )
+    if view.status == "trial_expired" and view.retention_until is not None:
+        notes.append(
+            "La prova è scaduta. I tuoi dati restano disponibili fino al "
+            f"{format_date(view.retention_until)}: acquista la licenza per continuare."
+        )
+    if view.cancel_at_period_end and view.period_end is not None:
+        notes.append(f"In disdetta — attiva fino al {format_date(view.period_end)}")
+    if view.status == "past_due":
+        notes.append("Il pagamento del rinnovo non è riuscito: aggiorna il metodo di pagamento.")
+    if view.status == "suspended":
+        notes.append("Licenza sospesa per mancato pagamento: aggiorna il metodo di pagamento.")
+    if view.status == "cancelled" and view.ended_on is not None:
+        notes.append(f"Terminata il {format_date(view.ended_on)}")
+    return notes
+
+
+def to_card(view: LicenceOverview) -> LicenceCard:
+    primary, actions = licence_actions(view)
+    renewal = ""
+    scheduled = ""
+    if view.renewal is not None:
+        renewal = (
+            f"Prossimo rinnovo il {format_date(view.renewal.on)}: "
+            f"{format_cents(view.renewal.net_cents)} + IVA "
+            f"({format_cents(view.renewal.gross_cents)} IVA inclusa)"
+        )
+        if view.scheduled_change:
+            scheduled = (
+                f"Dal {format_date(view.renewal.on)}: piano {view.renewal.plan_name}, "
+                f"{format_users(view.renewal.seats)}, {CYCLE_LABELS[view.renewal.cycle]}"
+            )
+    return LicenceCard(
+        licence_id=view.id,
+        product=view.product,
+        status=str(view.status),
+        status_label=view.status_label,
+        status_color=STATUS_COLORS.get(str(view.status), "gray"),
+        configuration=describe_configuration(view),
+        notes=describe_notes(view),
+        renewal=renewal,
+        scheduled=scheduled,
+        primary_action=primary,
+        actions=actions,
+    )
+
+
+class MyAreaState(rx.State):
+    cards: list[LicenceCard] = []
+    loaded: bool = False
+
+    @rx.event
+    async def load(self):
+        customer_id = await customer_id_of(self)
+        if customer_id is None:
+            return rx.redirect(routes.login_url(routes.MYAREA))
+        with session_scope() as session:
+            today = clock.today(session)
+            self.cards = [to_card(v) for v in licences_overview(session, customer_id, today)]
+        self.loaded = True
+        return None
+
+
+def _menu(card: LicenceCard) -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.icon("ellipsis_vertical", size=16),
+                "Opzioni",
+                variant="soft",
+                id=f"options-{card.licence_id}",
+            )
+        ),
+        rx.menu.content(
+            rx.foreach(
+                card.actions,
+                lambda action: rx.menu.item(
+                    action.label, on_click=rx.redirect(action.href), id=action.action_id
+                ),
+            )
+        ),
+    )
+
+
+def licence_card(card: LicenceCard) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.vstack(
+                    rx.heading(card.product, size="4", as_="h2"),
+                    rx.text(card.configuration, color_scheme="gray", class_name="licence-config"),
+                    spacing="1",
+                ),
+                rx.spacer(),
+                rx.badge(
+                    card.status_label,
+                    color_scheme=card.status_color,
+                    size="2",
+                    class_name="licence-status",
+                ),
+                width="100%",
+                align="start",
+                wrap="wrap",
+            ),
+            rx.foreach(card.notes, lambda note: rx.text(note, size="2", class_name="licence-note")),
+            rx.cond(
+                card.renewal != "", rx.text(card.renewal, size="2", class_name="licence-renewal")
+            ),
+            rx.cond(
+                card.scheduled != "",
+                rx.callout(
+                    card.scheduled, icon="calendar_clock", size="1", class_name="licence-scheduled"
+                ),
+            ),
+            rx.hstack(
+                rx.cond(
+                    card.primary_action,
+                    rx.button(
+                        card.primary_action.label,
+                        on_click=rx.redirect(card.primary_action.href),
+                        id=card.primary_action.action_id,
+                    ),
+                ),
+                rx.cond(card.actions.length() > 0, _menu(card)),
+                spacing="3",
+                wrap="wrap",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id=f"licence-{card.licence_id}",
+        class_name="licence-card",
+    )
+
+
+def myarea_page() -> rx.Component:
+    return page_shell(
+        rx.text(
+            "Qui gestisci in autonomia la licenza di CRM in Cloud: acquisto, utenti, piano, "
+            "disdetta e metodo di pagamento.",
+            color_scheme="gray",
+        ),
+        rx.cond(
+            SessionState.company_name != "",
+            rx.text("Azienda: ", rx.text.strong(SessionState.company_name), size="2"),
+        ),
+        rx.cond(
+            MyAreaState.loaded,
+            rx.vstack(rx.foreach(MyAreaState.cards, licence_card), spacing="4", width="100%"),
+            rx.center(rx.spinner(size="3"), width="100%", padding="2rem"),
+        ),
+        title="I miei abbonamenti",
+    )

@@ -1,0 +1,96 @@
+"""Registration page: the account and a 15-day CRM in Cloud trial."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ts_store.billing import accounts, clock
+from ts_store.billing.catalog import current_catalog
+from ts_store.billing.errors import InputError
+from ts_store.store.db import session_scope
+from ts_store.ui import routes
+from ts_store.ui.components.layout import page_shell
+from ts_store.ui.session import SessionState
+
+
+class RegisterState(rx.State):
+    error_field: str = ""
+    error: str = ""
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        try:
+            with session_scope() as session:
+                logged_in = accounts.register(
+                    session,
+                    email=str(form_data.get("email", "")),
+                    password=str(form_data.get("password", "")),
+                    company_name=str(form_data.get("company_name", "")),
+                    today=clock.today(session),
+                )
+        except InputError as exc:
+            self.error_field, self.error = exc.field, exc.message
+            return None
+        self.error_field = self.error = ""
+        session_state = await self.get_state(SessionState)
+        session_state.sign_in(logged_in.token)
+        return rx.redirect(routes.MYAREA)
+
+
+def _field(
+    label: str, name: str, field_type: str, autocomplete: str, hint: str = ""
+) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, as_="label", html_for=f"register-{name}", weight="medium"),
+        rx.input(
+            id=f"register-{name}",
+            name=name,
+            type=field_type,
+            required=True,
+            width="100%",
+            auto_complete=autocomplete,
+        ),
+        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
+        rx.cond(
+            RegisterState.error_field == name,
+            rx.text(RegisterState.error, color_scheme="red", size="2", id=f"register-{name}-error"),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def register_page() -> rx.Component:
+    trial_days = current_catalog().trial_days
+    return page_shell(
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.text(
+                        f"Crea il tuo account: la prova gratuita di CRM in Cloud dura {trial_days} "
+                        "giorni, senza carta di credito."
+                    ),
+                    _field("Azienda (ragione sociale)", "company_name", "text", "organization"),
+                    _field("Email", "email", "email", "email"),
+                    _field(
+                        "Password",
+                        "password",
+                        "password",
+                        "new-password",
+                        f"Almeno {accounts.MIN_PASSWORD_LENGTH} caratteri, con lettere e numeri.",
+                    ),
+                    rx.button("Inizia la prova", type="submit", width="100%", id="register-submit"),
+                    rx.text("Hai già un account? ", rx.link("Accedi", href=routes.LOGIN), size="2"),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=RegisterState.submit,
+                reset_on_submit=False,
+            ),
+            max_width="28rem",
+            width="100%",
+            margin_x="auto",
+        ),
+        title="Registrati",
+        logged_in=False,
+    )

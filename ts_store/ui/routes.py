@@ -1,0 +1,11 @@
+"""Route constants and URL builders: pages link through these, never through literals."""
+
+LOGIN = "/login"
+REGISTER = "/registrati"
+MYAREA = "/myarea"
+CONTACT = "/myarea/contattaci"
+PLANS = "/piani"
+
+
+def login_url(next_path: str | None = None) -> str:
+    return f"{LOGIN}?next={next_path}" if next_path and next_path.startswith("/") else LOGIN
