@@ -50,9 +50,7 @@ def _plan_card(plan: Plan, all_features: list[str]) -> rx.Component:
 
 def plans_page() -> rx.Component:
     catalog = current_catalog()
-    all_features: list[str] = []
-    for plan in catalog.plans:
-        all_features.extend(f for f in plan.features if f not in all_features)
+    all_features = list(catalog.all_features())
     return page_shell(
         rx.text(
             f"Prezzi IVA esclusa (IVA {format_percent(catalog.vat_percent)}). "
