@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ts_store.ui import routes
+from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
 from ts_store.ui.pages.contact import ContactState, contact_page
 from ts_store.ui.pages.login import login_page
 from ts_store.ui.pages.myarea import MyAreaState, myarea_page
@@ -13,7 +14,10 @@ from ts_store.ui.pages.register import register_page
 from ts_store.ui.session import SessionState
 from ts_store.ui.theme import global_style
 
-app = rx.App(style=global_style)
+app = rx.App(
+    style=global_style,
+    head_components=[rx.script(src=BRIDGE_SCRIPT)],
+)
 
 app.add_page(
     rx.fragment(), route="/", on_load=SessionState.redirect_if_logged_in_or_login, title="TS Store"

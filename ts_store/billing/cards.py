@@ -1,0 +1,110 @@
+"""Saving and replacing the customer's card.
+
+The page confirms a SetupIntent that the backend created for this customer; the backend then
+re-reads it from Stripe (status and customer) before anything changes. The new card becomes the
+default first and only then is the old one detached: after a success the old card is never the
+default, after a failure it is never removed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ts_store.billing.errors import NotAllowed
+from ts_store.billing.gateway import get_gateway
+from ts_store.payments.errors import PaymentsError
+from ts_store.payments.gateway import SetupIntentInfo, StripeGateway
+from ts_store.store import audit, customers, payment_methods
+from ts_store.store.db import session_scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SavedCard:
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    replaced_last4: str | None
+
+
+async def ensure_stripe_customer(customer_id: int, gateway: StripeGateway | None = None) -> str:
+    """The customer's Stripe id, creating the Stripe customer the first time."""
+    gateway = gateway or get_gateway()
+    with session_scope() as session:
+        customer = customers.get_customer(session, customer_id)
+        if customer is None:
+            raise NotAllowed("Account non trovato.")
+        if customer.stripe_customer_id:
+            return customer.stripe_customer_id
+        email, name = customer.email, customer.company_name
+    stripe_id = await gateway.create_customer(
+        email=email, name=name, metadata={"ts_store_customer_id": str(customer_id)}
+    )
+    with session_scope() as session:
+        customer = customers.get_customer(session, customer_id)
+        if customer.stripe_customer_id:  # another tab won the race: keep theirs
+            return customer.stripe_customer_id
+        customers.set_stripe_customer_id(session, customer, stripe_id)
+    return stripe_id
+
+
+async def start_card_setup(
+    customer_id: int, gateway: StripeGateway | None = None
+) -> SetupIntentInfo:
+    """A SetupIntent for this customer; the page confirms it with the Card Element."""
+    gateway = gateway or get_gateway()
+    stripe_id = await ensure_stripe_customer(customer_id, gateway)
+    return await gateway.create_setup_intent(stripe_id)
+
+
+async def save_card_from_setup(
+    customer_id: int, setup_intent_id: str, gateway: StripeGateway | None = None
+) -> SavedCard:
+    """Make the card of a confirmed SetupIntent the customer's default; detach the old one.
+
+    `setup_intent_id` must be the one the backend created for this customer (kept server-side);
+    Stripe is asked again whether it succeeded and for whom. Raises PaymentsError (Italian
+    message) when it did not; then nothing changed.
+    """
+    gateway = gateway or get_gateway()
+    with session_scope() as session:
+        customer = customers.get_customer(session, customer_id)
+        if customer is None or not customer.stripe_customer_id:
+            raise NotAllowed("Account non trovato.")
+        stripe_id = customer.stripe_customer_id
+        old = payment_methods.default_card(session, customer_id)
+        old_id, old_last4 = (old.stripe_payment_method_id, old.last4) if old else (None, None)
+    card = await gateway.card_from_setup_intent(setup_intent_id, stripe_id)
+    await gateway.set_default_card(stripe_id, card.payment_method_id)
+    with session_scope() as session:
+        payment_methods.replace_default_card(
+            session,
+            customer_id,
+            stripe_payment_method_id=card.payment_method_id,
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+        )
+        audit.record(
+            session,
+            action="card_replaced" if old_id else "card_added",
+            actor_customer_id=customer_id,
+            before={"card": old_last4},
+            after={"card": card.last4, "brand": card.brand},
+        )
+    if old_id and old_id != card.payment_method_id:
+        try:
+            await gateway.detach_card(old_id, customer_id=stripe_id)
+        except PaymentsError:  # the new card is already the default; a stale card is harmless
+            log.warning("could not detach old card %s of customer %s", old_id, customer_id)
+    return SavedCard(
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        replaced_last4=old_last4 if old_id != card.payment_method_id else None,
+    )
