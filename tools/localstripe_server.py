@@ -1,0 +1,121 @@
+"""Run localstripe (a fake Stripe API for development and tests) on the loopback interface.
+
+The stock ``localstripe`` command listens on every interface (it accepts any ``sk_`` key,
+so that would expose it to the network) and pickles its state to a fixed file in /tmp
+(shared by every checkout on the machine). This wrapper binds to loopback only and keeps
+the state in memory, or in the file given with ``--state``.
+
+    python tools/localstripe_server.py --port 8420 [--host 127.0.0.1] [--state PATH]
+
+``--port 0`` picks a free port; the ready line printed on stdout says which one:
+``localstripe ready on http://127.0.0.1:PORT``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import os
+import pickle
+import signal
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+READY_PREFIX = "localstripe ready on "
+
+
+def redirect_state(state_path: Path | None) -> None:
+    """Replace localstripe's hard-coded /tmp/localstripe.pickle by ``state_path`` (or nothing)."""
+    from localstripe.resources import Store
+
+    if state_path is None:
+        Store.try_load_from_disk = lambda self: None
+        Store.dump_to_disk = lambda self: None
+        return
+
+    def try_load_from_disk(self: Store) -> None:
+        try:
+            with state_path.open("rb") as f:
+                old = pickle.load(f)  # our own file, written below
+        except FileNotFoundError:
+            return
+        self.clear()
+        self.update(old)
+
+    def dump_to_disk(self: Store) -> None:
+        # Write then rename, so a crash never leaves a truncated pickle behind.
+        fd, tmp = tempfile.mkstemp(dir=state_path.parent, prefix=state_path.name + ".")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(dict(self), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, state_path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    Store.try_load_from_disk = try_load_from_disk
+    Store.dump_to_disk = dump_to_disk
+
+
+def _loopback_socket(host: str, port: int) -> socket.socket:
+    address = "127.0.0.1" if host == "localhost" else host
+    if not ipaddress.ip_address(address).is_loopback:
+        raise SystemExit(f"refusing to listen on {host}: localstripe must stay on loopback")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((address, port))
+    return sock
+
+
+async def serve(sock: socket.socket, *, access_log: bool) -> None:
+    """Serve localstripe's aiohttp app on ``sock`` until SIGTERM or SIGINT."""
+    from aiohttp import web
+    from localstripe.server import app
+
+    runner = web.AppRunner(
+        app, access_log=logging.getLogger("aiohttp.access") if access_log else None
+    )
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"{READY_PREFIX}http://{shown}:{port}", flush=True)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8420, help="0 picks a free port")
+    parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
+    parser.add_argument("--state", type=Path, help="pickle file for the state (default: memory)")
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    redirect_state(args.state.resolve() if args.state else None)
+    if args.state:
+        from localstripe.resources import store
+
+        store.try_load_from_disk()
+
+    sock = _loopback_socket(args.host, args.port)
+    asyncio.run(serve(sock, access_log=args.access_log))
+    print("localstripe stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
