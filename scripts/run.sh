@@ -37,7 +37,7 @@ if [[ -z "${TS_STORE_STRIPE_SECRET_KEY:-}" ]]; then
 fi
 
 echo "==> Applying database migrations"
-alembic upgrade head
+alembic upgrade heads
 echo "==> Demo data"
 python -m ts_store.billing.demo --app-url "$APP_URL"
 
