@@ -1,0 +1,174 @@
+"""Charge-then-apply against localstripe and a real SQLite file.
+
+A test-only applier ("test_seats") sets the seats from the request, so these tests pin the
+core's guarantees — idempotency, apply only after payment, documents, audit — independently of
+the purchase/change/renewal use cases built on it.
+"""
+
+from datetime import date
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from tests.fixtures.factories import give_card, make_active_licence, make_customer
+from tests.fixtures.localstripe import authenticate_payment_intent
+from ts_store.billing import charging
+from ts_store.billing.errors import ConflictError, NotAllowed
+from ts_store.domain.catalog import load_catalog
+from ts_store.domain.periods import Cycle
+from ts_store.domain.quote import Configuration, CurrentTerm, quote
+from ts_store.store import documents, licences
+from ts_store.store.models import AuditEntry, BillingOperation, Customer
+
+TODAY = date(2026, 11, 28)
+charging.register_applier(
+    "test_seats", lambda session, licence, request: {"seats": request["seats"]}
+)
+
+
+def _plan(licence, key: str, seats: int = 5, version: int | None = None) -> charging.ChargePlan:
+    current = CurrentTerm(
+        Configuration("pro", Cycle.MONTHLY, licence.seats), licence.period_start, licence.period_end
+    )
+    return charging.ChargePlan(
+        idempotency_key=key,
+        kind="test_seats",
+        customer_id=licence.customer_id,
+        licence_id=licence.id,
+        licence_version=licence.version if version is None else version,
+        quote=quote(load_catalog(), TODAY, current, Configuration("pro", Cycle.MONTHLY, seats)),
+        request={"seats": seats},
+        description="Aggiunta utenti",
+        today=TODAY,
+        actor_customer_id=licence.customer_id,
+        line_descriptions={"added_seats": "Utenti aggiunti"},
+    )
+
+
+def _payment_intents(settings, stripe_customer_id: str, operation_id: int) -> list[dict]:
+    """PaymentIntents of this customer for this operation (ids restart with each test's DB)."""
+    response = httpx.get(
+        f"{settings.api_base}/v1/payment_intents",
+        params={"limit": 100},
+        auth=(settings.secret_key, ""),
+    )
+    response.raise_for_status()
+    return [
+        pi
+        for pi in response.json()["data"]
+        if pi.get("customer") == stripe_customer_id
+        and pi.get("metadata", {}).get("ts_store_operation_id") == str(operation_id)
+    ]
+
+
+@pytest.fixture
+async def paying_licence(session, gateway):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer)
+    return make_active_licence(session, customer.id, seats=2)
+
+
+async def test_paid_change_is_applied_with_document_and_audit(session, gateway, paying_licence):
+    result = await charging.execute(_plan(paying_licence, "k-ok"), gateway)
+
+    assert result.status == "succeeded" and result.document_number == "2026/000001"
+    session.expire_all()
+    assert licences.get_licence(session, paying_licence.id).seats == 5
+    [document] = documents.documents_of(session, paying_licence.customer_id)
+    assert (document.net_cents, document.vat_cents, document.gross_cents) == (3000, 660, 3660)
+    assert '"description": "Utenti aggiunti"' in document.lines_json
+    actions = session.exec(select(AuditEntry.action)).all()
+    assert "test_seats_applied" in actions
+
+
+async def test_same_key_twice_charges_once(session, gateway, stripe_settings, paying_licence):
+    first = await charging.execute(_plan(paying_licence, "k-twice"), gateway)
+    again = await charging.execute(_plan(paying_licence, "k-twice"), gateway)
+
+    assert again.operation_id == first.operation_id and again.status == "succeeded"
+    customer = session.get(Customer, paying_licence.customer_id)
+    assert (
+        len(_payment_intents(stripe_settings, customer.stripe_customer_id, first.operation_id)) == 1
+    )
+    assert len(documents.documents_of(session, paying_licence.customer_id)) == 1
+
+
+async def test_declined_charge_changes_nothing(session, gateway):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000000000000341")
+    licence = make_active_licence(session, customer.id, seats=2)
+
+    result = await charging.execute(_plan(licence, "k-declined"), gateway)
+
+    assert result.status == "failed" and result.message
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 2
+    assert documents.documents_of(session, customer.id) == []
+
+
+async def test_without_a_saved_card_nothing_is_charged(session, gateway):
+    customer = make_customer(session)
+    licence = make_active_licence(session, customer.id, seats=2)
+
+    result = await charging.execute(_plan(licence, "k-nocard"), gateway)
+
+    assert (result.status, result.message) == ("failed", charging.NO_CARD_MESSAGE)
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 2
+
+
+async def test_stale_version_is_refused_before_any_charge(session, gateway, paying_licence):
+    with pytest.raises(ConflictError):
+        await charging.execute(_plan(paying_licence, "k-stale", version=0), gateway)
+    assert session.exec(select(BillingOperation)).all() == []
+
+
+async def test_zero_amount_change_applies_without_document(session, gateway, paying_licence):
+    result = await charging.execute(_plan(paying_licence, "k-free", seats=2), gateway)
+
+    assert result.status == "applied" and result.document_number is None
+    assert documents.documents_of(session, paying_licence.customer_id) == []
+
+
+async def test_another_customers_licence_is_refused(session, gateway, paying_licence):
+    intruder = make_customer(session)
+    plan = _plan(paying_licence, "k-foreign")
+    forged = charging.ChargePlan(**{**plan.__dict__, "customer_id": intruder.id})
+    with pytest.raises(NotAllowed):
+        await charging.execute(forged, gateway)
+
+
+async def test_3d_secure_completed_in_page_then_applied(session, gateway, stripe_settings):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000002760003184")
+    licence = make_active_licence(session, customer.id, seats=2)
+
+    pending = await charging.execute(_plan(licence, "k-3ds"), gateway)
+    assert pending.status == "requires_action" and pending.client_secret
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 2
+
+    operation = session.get(BillingOperation, pending.operation_id)
+    await authenticate_payment_intent(stripe_settings, operation.stripe_payment_intent_id, True)
+    done = await charging.complete_after_authentication(customer.id, pending.operation_id, gateway)
+
+    assert done.status == "succeeded" and done.document_number is not None
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 5
+
+
+async def test_3d_secure_failed_leaves_the_licence_unchanged(session, gateway, stripe_settings):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000002760003184")
+    licence = make_active_licence(session, customer.id, seats=2)
+    pending = await charging.execute(_plan(licence, "k-3ds-fail"), gateway)
+    operation = session.get(BillingOperation, pending.operation_id)
+
+    await authenticate_payment_intent(stripe_settings, operation.stripe_payment_intent_id, False)
+    done = await charging.complete_after_authentication(customer.id, pending.operation_id, gateway)
+
+    assert done.status == "failed"
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 2
+    assert documents.documents_of(session, customer.id) == []
