@@ -16,8 +16,9 @@ fi
 stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
   echo "==> Installing Python dependencies"
-  "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=25.1"
-  "$VENV/bin/python" -m pip install --quiet -e . --group dev
+  # (this machine's pip config lists local mirrors that may be absent: hide those warnings)
+  "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=25.1" 2> >(grep -v "is ignored: it is neither" >&2)
+  "$VENV/bin/python" -m pip install --quiet -e . --group dev 2> >(grep -v "is ignored: it is neither" >&2)
   rm -f "$VENV"/.installed-* && touch "$stamp"
 fi
 
