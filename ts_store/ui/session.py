@@ -24,7 +24,7 @@ class SessionState(rx.State):
     email: str = ""
     is_product_team: bool = False
 
-    def authenticated_customer_id(self) -> int | None:
+    def _authenticated_customer_id(self) -> int | None:
         """The customer behind the cookie right now, or None; refreshes the header fields."""
         with session_scope() as session:
             customer = accounts.customer_for_token(session, self.session_token)
@@ -37,27 +37,27 @@ class SessionState(rx.State):
             self.is_product_team = customer.role == "product_team"
             return customer.id
 
-    def sign_in(self, token: str) -> None:
+    def _sign_in(self, token: str) -> None:
         self.session_token = token
-        self.authenticated_customer_id()
+        self._authenticated_customer_id()
 
     @rx.event
     def require_login(self):
         """on_load guard of every MyArea page."""
-        if self.authenticated_customer_id() is None:
+        if self._authenticated_customer_id() is None:
             return rx.redirect(routes.login_url(self.router.url.path))
         return None
 
     @rx.event
     def redirect_if_logged_in(self):
-        if self.authenticated_customer_id() is not None:
+        if self._authenticated_customer_id() is not None:
             return rx.redirect(routes.MYAREA)
         return None
 
     @rx.event
     def redirect_if_logged_in_or_login(self):
         """The site root: MyArea for a logged-in customer, the login page otherwise."""
-        if self.authenticated_customer_id() is not None:
+        if self._authenticated_customer_id() is not None:
             return rx.redirect(routes.MYAREA)
         return rx.redirect(routes.LOGIN)
 
@@ -74,4 +74,4 @@ class SessionState(rx.State):
 async def customer_id_of(state: rx.State) -> int | None:
     """For page states: the logged-in customer's id (checked against the database now)."""
     session_state = await state.get_state(SessionState)
-    return session_state.authenticated_customer_id()
+    return session_state._authenticated_customer_id()

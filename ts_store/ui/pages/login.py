@@ -34,7 +34,7 @@ class LoginState(rx.State):
             return None
         self.error = ""
         session_state = await self.get_state(SessionState)
-        session_state.sign_in(logged_in.token)
+        session_state._sign_in(logged_in.token)
         return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
 
 

@@ -33,7 +33,7 @@ class RegisterState(rx.State):
             return None
         self.error_field = self.error = ""
         session_state = await self.get_state(SessionState)
-        session_state.sign_in(logged_in.token)
+        session_state._sign_in(logged_in.token)
         return rx.redirect(routes.MYAREA)
 
 
