@@ -1,8 +1,8 @@
 """Alembic environment: URL from TS_STORE_DB_URL (or -x url=...), schema from the models."""
 
+from alembic import context
 from sqlmodel import SQLModel
 
-from alembic import context
 from ts_store.store import models  # noqa: F401  (registers the tables)
 from ts_store.store.db import database_url, make_engine
 

@@ -58,7 +58,9 @@ ACTIVE_BILLING_PROFILE = {
 ACTIVE_DAYS_INTO_PERIOD = 18
 
 
-def _ensure_customer(session: Session, login: DemoLogin, role: str = "customer") -> tuple[Customer, bool]:
+def _ensure_customer(
+    session: Session, login: DemoLogin, role: str = "customer"
+) -> tuple[Customer, bool]:
     existing = customers.find_by_email(session, login.email)
     if existing is not None:
         return existing, False
@@ -130,7 +132,9 @@ async def reconcile_stripe(gateway: StripeGateway) -> str:
             return f"carta {card.brand} •••• {card.last4} già presente"
     else:
         stripe_id = await gateway.create_customer(
-            email=ACTIVE.email, name=ACTIVE.company, metadata={"ts_store_customer_id": str(customer_id)}
+            email=ACTIVE.email,
+            name=ACTIVE.company,
+            metadata={"ts_store_customer_id": str(customer_id)},
         )
     card = await gateway.attach_test_card(stripe_id, "4242424242424242")
     await gateway.set_default_card(stripe_id, card.payment_method_id)
