@@ -9,3 +9,9 @@ pytest_plugins = [
     "tests.fixtures.localstripe",
     "tests.fixtures.app",
 ]
+
+
+def pytest_collection_modifyitems(config, items):
+    """End-to-end tests last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, which async tests collected after it cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
