@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlmodel import Session
+
 from ts_store.billing.errors import NotAllowed
 from ts_store.billing.gateway import get_gateway
 from ts_store.payments.errors import PaymentsError
-from ts_store.payments.gateway import SetupIntentInfo, StripeGateway
+from ts_store.payments.gateway import CardInfo, SetupIntentInfo, StripeGateway
 from ts_store.store import audit, customers, payment_methods
 from ts_store.store.db import session_scope
 
@@ -28,6 +30,19 @@ class SavedCard:
     exp_month: int
     exp_year: int
     replaced_last4: str | None
+
+
+def mirror_default_card(session: Session, customer_id: int, card: CardInfo) -> None:
+    """Record in our database the card Stripe now holds as the customer's default."""
+    payment_methods.replace_default_card(
+        session,
+        customer_id,
+        stripe_payment_method_id=card.payment_method_id,
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+    )
 
 
 async def ensure_stripe_customer(customer_id: int, gateway: StripeGateway | None = None) -> str:
@@ -80,15 +95,7 @@ async def save_card_from_setup(
     card = await gateway.card_from_setup_intent(setup_intent_id, stripe_id)
     await gateway.set_default_card(stripe_id, card.payment_method_id)
     with session_scope() as session:
-        payment_methods.replace_default_card(
-            session,
-            customer_id,
-            stripe_payment_method_id=card.payment_method_id,
-            brand=card.brand,
-            last4=card.last4,
-            exp_month=card.exp_month,
-            exp_year=card.exp_year,
-        )
+        mirror_default_card(session, customer_id, card)
         audit.record(
             session,
             action="card_replaced" if old_id else "card_added",

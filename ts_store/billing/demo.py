@@ -17,11 +17,12 @@ from sqlmodel import Session
 
 from ts_store.billing import accounts, clock
 from ts_store.billing.accounts import hash_password
+from ts_store.billing.cards import mirror_default_card
 from ts_store.domain.lifecycle import LicenceStatus
 from ts_store.domain.periods import Cycle, add_cycle
 from ts_store.payments.config import stripe_settings_from_env
 from ts_store.payments.gateway import StripeGateway
-from ts_store.store import audit, customers, licences, payment_methods
+from ts_store.store import audit, customers, licences
 from ts_store.store.db import session_scope
 from ts_store.store.models import Customer
 
@@ -141,15 +142,7 @@ async def reconcile_stripe(gateway: StripeGateway) -> str:
     with session_scope() as session:
         customer = customers.get_customer(session, customer_id)
         customers.set_stripe_customer_id(session, customer, stripe_id)
-        payment_methods.replace_default_card(
-            session,
-            customer_id,
-            stripe_payment_method_id=card.payment_method_id,
-            brand=card.brand,
-            last4=card.last4,
-            exp_month=card.exp_month,
-            exp_year=card.exp_year,
-        )
+        mirror_default_card(session, customer_id, card)
     return f"carta {card.brand} •••• {card.last4} salvata su Stripe"
 
 
