@@ -7,6 +7,7 @@ import reflex as rx
 from ts_store.ui import routes
 from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
 from ts_store.ui.pages.contact import ContactState, contact_page
+from ts_store.ui.pages.licence import LicenceState, licence_page
 from ts_store.ui.pages.login import login_page
 from ts_store.ui.pages.myarea import MyAreaState, myarea_page
 from ts_store.ui.pages.plans import plans_page
@@ -47,3 +48,9 @@ app.add_page(
     on_load=[SessionState.require_login, ContactState.load],
 )
 app.add_page(plans_page, route=routes.PLANS, title="Confronta i piani · TS Store")
+app.add_page(
+    licence_page,
+    route=routes.LICENCE,
+    title="Gestione licenza · TS Store",
+    on_load=[SessionState.require_login, LicenceState.load],
+)

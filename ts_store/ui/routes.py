@@ -9,3 +9,10 @@ PLANS = "/piani"
 
 def login_url(next_path: str | None = None) -> str:
     return f"{LOGIN}?next={next_path}" if next_path and next_path.startswith("/") else LOGIN
+
+
+LICENCE = "/myarea/licenza/[licence_id]"
+
+
+def licence_url(licence_id: int, section: str = "utenti") -> str:
+    return f"/myarea/licenza/{licence_id}?sezione={section}"

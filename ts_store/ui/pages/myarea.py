@@ -47,6 +47,32 @@ def licence_actions(view: LicenceOverview) -> tuple[MenuAction | None, list[Menu
     """The primary button and the options menu: only actions that work today for this licence."""
     primary: MenuAction | None = None
     actions: list[MenuAction] = []
+    if view.can_change:
+        actions += [
+            MenuAction(
+                "Aggiorna servizi", routes.licence_url(view.id, "utenti"), f"action-seats-{view.id}"
+            ),
+            MenuAction(
+                "Cambia piano", routes.licence_url(view.id, "piano"), f"action-plan-{view.id}"
+            ),
+            MenuAction(
+                "Disdici abbonamento",
+                routes.licence_url(view.id, "disdetta"),
+                f"action-cancel-{view.id}",
+            ),
+        ]
+    if view.scheduled_change and view.can_change:
+        actions.append(
+            MenuAction(
+                "Annulla modifica programmata",
+                routes.licence_url(view.id, "utenti"),
+                f"action-undo-{view.id}",
+            )
+        )
+    if view.cancel_at_period_end and view.status in ("active", "past_due"):
+        primary = MenuAction(
+            "Riattiva", routes.licence_url(view.id, "disdetta"), f"action-reactivate-{view.id}"
+        )
     return primary, actions
 
 
