@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from tests.fixtures.app import RunningApp
@@ -27,3 +29,9 @@ def login(page, app: RunningApp, email: str, password: str = PASSWORD) -> None:
 
 def text_of(page, selector: str) -> str:
     return " ".join(page.inner_text(selector).split())
+
+
+def run_async(coroutine):
+    """Run a coroutine from an e2e test: Playwright's sync API already owns this thread's loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
