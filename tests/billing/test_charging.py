@@ -172,3 +172,59 @@ async def test_3d_secure_failed_leaves_the_licence_unchanged(session, gateway, s
     session.expire_all()
     assert licences.get_licence(session, licence.id).seats == 2
     assert documents.documents_of(session, customer.id) == []
+
+
+async def test_second_tab_cannot_charge_while_the_first_is_charging(
+    session, gateway, paying_licence
+):
+    from ts_store.store import operations
+
+    operations.start_operation(
+        session,
+        "tab-one",
+        customer_id=paying_licence.customer_id,
+        licence_id=paying_licence.id,
+        kind="test_seats",
+        status="charging",
+        lock_key=f"{paying_licence.id}:v{paying_licence.version}",
+    )
+    session.commit()
+    with pytest.raises(ConflictError) as error:
+        await charging.execute(_plan(paying_licence, "tab-two"), gateway)
+    assert error.value.message == charging.BUSY_MESSAGE
+    session.expire_all()
+    assert licences.get_licence(session, paying_licence.id).seats == 2
+
+
+async def test_failed_attempt_releases_the_lock_for_another_card(session, gateway):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000000000000341")
+    licence = make_active_licence(session, customer.id, seats=2)
+    assert (await charging.execute(_plan(licence, "first"), gateway)).status == "failed"
+
+    await give_card(session, gateway, customer, "4242424242424242")
+    retry = await charging.execute(_plan(licence, "second"), gateway)
+
+    assert retry.status == "succeeded"
+
+
+async def test_abandoned_3d_secure_attempt_is_superseded_and_never_applied(
+    session, gateway, stripe_settings
+):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000002760003184")
+    licence = make_active_licence(session, customer.id, seats=2)
+    abandoned = await charging.execute(_plan(licence, "closed-tab"), gateway)
+    assert abandoned.status == "requires_action"
+
+    await give_card(session, gateway, customer, "4242424242424242")
+    fresh = await charging.execute(_plan(licence, "new-tab", seats=3), gateway)
+    assert fresh.status == "succeeded"
+
+    old = session.get(BillingOperation, abandoned.operation_id)
+    session.refresh(old)
+    await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, True)
+    late = await charging.complete_after_authentication(customer.id, old.id, gateway)
+    assert late.status == "superseded"
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 3

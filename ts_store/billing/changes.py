@@ -170,16 +170,18 @@ async def apply_change(
     catalog = current_catalog()
     with session_scope() as session:
         licence = owned_or_refused(session, customer_id, licence_id)
+        retried = charging.operation_exists(session, idempotency_key)
         snapshot = snapshot_of(licence)
-        if (reason := refusal(snapshot)) is not None:
+        if not retried and (reason := refusal(snapshot)) is not None:
             raise NotAllowed(reason)
-        if snapshot.version != expected_version:
+        if not retried and snapshot.version != expected_version:
             raise ConflictError()
         today = clock.today(session)
     result = preview(snapshot, target, today, catalog)
-    if result.effective_now == snapshot.current and result.at_renewal.configuration == (
-        snapshot.renewal
-    ):
+    unchanged = result.effective_now == snapshot.current and (
+        result.at_renewal.configuration == snapshot.renewal
+    )
+    if unchanged and not retried:
         raise InputError("seats", "Nessuna modifica: la configurazione è già questa.")
     description, line_descriptions = _descriptions(catalog, result)
     return await charging.execute(

@@ -42,6 +42,10 @@ from ts_store.store.models import BillingOperation, Licence
 Applier = Callable[[Session, Licence, dict[str, Any]], dict[str, Any]]
 _APPLIERS: dict[str, Applier] = {}
 
+BUSY_MESSAGE = (
+    "Un'altra modifica di questa licenza è in corso o è appena stata fatta in un'altra "
+    "finestra. Ricarica la pagina per vedere i dati aggiornati."
+)
 NO_CARD_MESSAGE = (
     "Non c'è una carta salvata per questo account: aggiungila in «Metodi di pagamento»."
 )
@@ -49,6 +53,11 @@ NO_CARD_MESSAGE = (
 
 def register_applier(kind: str, applier: Applier) -> None:
     _APPLIERS[kind] = applier
+
+
+def operation_exists(session: Session, idempotency_key: str) -> bool:
+    """A retried confirm (same key) must get the stored outcome, not be re-validated."""
+    return operations.find_operation(session, idempotency_key) is not None
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,30 @@ class ChargeResult:
         return self.status in ("succeeded", "applied")
 
 
+def _retire_abandoned_holder(session: Session, lock_key: str) -> None:
+    """Free the lock held by an attempt that can no longer charge by itself.
+
+    A failed attempt releases its lock at once (see `_fail`); one left waiting for 3-D Secure
+    (the customer closed the tab) is superseded, so a new confirm is possible. A superseded
+    operation is never applied later, even if its payment completes.
+    """
+    holder = operations.lock_holder(session, lock_key)
+    if holder is not None and holder.status == "requires_action":
+        operations.update_operation(
+            session,
+            holder,
+            status="superseded",
+            lock_key=None,
+            failure_message="Sostituita da una nuova conferma.",
+        )
+
+
+def _fail(session: Session, operation: BillingOperation, message: str) -> None:
+    operations.update_operation(
+        session, operation, status="failed", failure_message=message, lock_key=None
+    )
+
+
 def _result_for_existing(session: Session, operation: BillingOperation) -> ChargeResult:
     document = documents.document_for_operation(session, operation.id)
     return ChargeResult(
@@ -106,17 +139,24 @@ async def execute(plan: ChargePlan, gateway: StripeGateway | None = None) -> Cha
             raise NotAllowed("Operazione non valida.")
         if existing is None and licence.version != plan.licence_version:
             raise ConflictError()
-        operation, created = operations.start_operation(
-            session,
-            plan.idempotency_key,
-            customer_id=plan.customer_id,
-            licence_id=plan.licence_id,
-            kind=plan.kind,
-            request_json=json.dumps(_request_with_meta(plan), sort_keys=True, default=str),
-            quote_json=json.dumps(quote_to_json(plan.quote), sort_keys=True),
-            amount_cents=gross,
-            licence_version=plan.licence_version,
-        )
+        lock_key = f"{plan.licence_id}:v{plan.licence_version}"
+        if existing is None:
+            _retire_abandoned_holder(session, lock_key)
+        try:
+            operation, created = operations.start_operation(
+                session,
+                plan.idempotency_key,
+                lock_key=lock_key,
+                customer_id=plan.customer_id,
+                licence_id=plan.licence_id,
+                kind=plan.kind,
+                request_json=json.dumps(_request_with_meta(plan), sort_keys=True, default=str),
+                quote_json=json.dumps(quote_to_json(plan.quote), sort_keys=True),
+                amount_cents=gross,
+                licence_version=plan.licence_version,
+            )
+        except operations.OperationLocked as exc:
+            raise ConflictError(BUSY_MESSAGE) from exc
         if not created:
             return _result_for_existing(session, operation)
         if gross == 0:
@@ -125,9 +165,7 @@ async def execute(plan: ChargePlan, gateway: StripeGateway | None = None) -> Cha
         customer = customers.get_customer(session, plan.customer_id)
         card = payment_methods.default_card(session, plan.customer_id)
         if customer is None or customer.stripe_customer_id is None or card is None:
-            operations.update_operation(
-                session, operation, status="failed", failure_message=NO_CARD_MESSAGE
-            )
+            _fail(session, operation, NO_CARD_MESSAGE)
             return _result_for_existing(session, operation)
         if not operations.claim_operation(session, operation, "pending", "charging"):
             return _result_for_existing(session, operation)
@@ -150,10 +188,7 @@ async def execute(plan: ChargePlan, gateway: StripeGateway | None = None) -> Cha
         )
     except PaymentsError as exc:
         with session_scope() as session:
-            operation = operations.get_operation(session, operation_id)
-            operations.update_operation(
-                session, operation, status="failed", failure_message=exc.message
-            )
+            _fail(session, operations.get_operation(session, operation_id), exc.message)
         return ChargeResult(status="failed", operation_id=operation_id, message=exc.message)
     return record_outcome(operation_id, outcome)
 
@@ -164,18 +199,13 @@ def record_outcome(operation_id: int, outcome: PaymentOutcome) -> ChargeResult:
         operation = operations.get_operation(session, operation_id)
         if operation is None:
             raise NotAllowed("Operazione non trovata.")
-        if operation.status in ("succeeded", "applied"):
+        if operation.status in ("succeeded", "applied", "superseded"):
             return _result_for_existing(session, operation)
         if outcome.payment_intent_id:
             operation.stripe_payment_intent_id = outcome.payment_intent_id
         if outcome.status == "succeeded":
             if outcome.amount_cents != operation.amount_cents:
-                operations.update_operation(
-                    session,
-                    operation,
-                    status="failed",
-                    failure_message="Importo del pagamento diverso dall'atteso: contattaci.",
-                )
+                _fail(session, operation, "Importo del pagamento diverso dall'atteso: contattaci.")
                 return _result_for_existing(session, operation)
             _apply(session, operation)
             return _result_for_existing(session, operation)
@@ -191,12 +221,7 @@ def record_outcome(operation_id: int, outcome: PaymentOutcome) -> ChargeResult:
         if outcome.status == "processing":
             operations.update_operation(session, operation, status="charging")
             return _result_for_existing(session, operation)
-        operations.update_operation(
-            session,
-            operation,
-            status="failed",
-            failure_message=outcome.message or "Il pagamento non è andato a buon fine.",
-        )
+        _fail(session, operation, outcome.message or "Il pagamento non è andato a buon fine.")
         return _result_for_existing(session, operation)
 
 

@@ -126,6 +126,11 @@ class BillingOperation(SQLModel, table=True):
     quote_json: str = "{}"
     amount_cents: int = 0
     licence_version: int | None = None
+    # "<licence id>:v<version>" while the operation may still charge: one confirm per licence
+    # version at a time, across tabs and processes; cleared when the attempt fails.
+    lock_key: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(60), unique=True, nullable=True)
+    )
     stripe_payment_intent_id: str | None = Field(default=None, index=True)
     failure_message: str | None = None
     created_at: datetime = Field(default_factory=utcnow)

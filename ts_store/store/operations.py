@@ -38,10 +38,20 @@ def start_operation(
             session.add(operation)
     except IntegrityError:
         existing = find_operation(session, idempotency_key)
-        if existing is None:  # pragma: no cover - the conflicting row must be there
-            raise
+        if existing is None:
+            raise OperationLocked(fields.get("lock_key")) from None
         return existing, False
     return operation, True
+
+
+class OperationLocked(Exception):
+    """Another operation holds the lock key (same licence version, another key)."""
+
+
+def lock_holder(session: Session, lock_key: str) -> BillingOperation | None:
+    return session.exec(
+        select(BillingOperation).where(BillingOperation.lock_key == lock_key)
+    ).first()
 
 
 def claim_operation(

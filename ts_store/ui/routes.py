@@ -5,6 +5,8 @@ REGISTER = "/registrati"
 MYAREA = "/myarea"
 CONTACT = "/myarea/contattaci"
 PLANS = "/piani"
+PAYMENT_METHODS = "/myarea/metodi-di-pagamento"
+LAB = "/laboratorio"
 
 
 def login_url(next_path: str | None = None) -> str:
@@ -16,3 +18,10 @@ LICENCE = "/myarea/licenza/[licence_id]"
 
 def licence_url(licence_id: int, section: str = "utenti") -> str:
     return f"/myarea/licenza/{licence_id}?sezione={section}"
+
+
+PURCHASE = "/myarea/acquista/[licence_id]"
+
+
+def purchase_url(licence_id: int) -> str:
+    return f"/myarea/acquista/{licence_id}"

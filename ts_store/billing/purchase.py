@@ -1,0 +1,182 @@
+"""'Acquista ora': buying the licence from a trial (or after it ended, while the data is kept).
+
+The first period starts on the day of purchase and the full period is charged now. The purchase
+goes through `charging.execute`, so the licence turns active only once the payment succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from ts_store.billing import charging, clock
+from ts_store.billing.catalog import current_catalog
+from ts_store.billing.changes import owned_or_refused
+from ts_store.billing.charging import ChargePlan, ChargeResult
+from ts_store.billing.errors import ConflictError, InputError, NotAllowed
+from ts_store.domain.catalog import Catalog
+from ts_store.domain.fiscal import BillingProfileData, validate_billing_profile
+from ts_store.domain.lifecycle import LicenceStatus, can_purchase
+from ts_store.domain.periods import CYCLE_LABELS, Cycle, add_cycle
+from ts_store.domain.quote import Configuration, Quote, QuoteError, quote
+from ts_store.store import customers
+from ts_store.store.db import session_scope
+from ts_store.store.models import Licence
+
+PURCHASE = "purchase"
+ALREADY_ACTIVE = (
+    "La licenza è già attiva: non serve acquistarne un'altra. Per utenti e piano usa "
+    "«Aggiorna servizi» o «Cambia piano»."
+)
+PROFILE_MISSING = "I tuoi dati: completa i dati di fatturazione prima di acquistare."
+
+
+class BillingProfileInvalid(InputError):
+    """Several billing fields are wrong at once: `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first_field = next(iter(errors))
+        super().__init__(first_field, errors[first_field])
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Purchasable:
+    licence_id: int
+    customer_id: int
+    version: int
+    status: LicenceStatus
+
+
+def load_purchasable(session: Session, customer_id: int, licence_id: int) -> Purchasable:
+    """The licence, if it is this customer's and 'Acquista ora' applies to it today."""
+    licence = owned_or_refused(session, customer_id, licence_id)
+    status = LicenceStatus(licence.status)
+    ended_on = licence.ended_on or (
+        licence.trial_ends_on if status == LicenceStatus.TRIAL_EXPIRED else None
+    )
+    if not can_purchase(status, ended_on, clock.today(session), current_catalog().retention_days):
+        raise NotAllowed(
+            ALREADY_ACTIVE
+            if status in (LicenceStatus.ACTIVE, LicenceStatus.PAST_DUE)
+            else "Questa licenza non si può più acquistare: i dati non sono più conservati."
+        )
+    return Purchasable(licence.id, customer_id, licence.version, status)
+
+
+def save_billing_profile(
+    session: Session, customer_id: int, raw: Mapping[str, object]
+) -> BillingProfileData:
+    """Validate every field (Italian message per field); store only when all are valid."""
+    data, errors = validate_billing_profile(raw)
+    if data is None:
+        raise BillingProfileInvalid(errors)
+    fields = {name: getattr(data, name) for name in BillingProfileData.__dataclass_fields__}
+    customers.save_billing_profile(session, customer_id, fields)
+    return data
+
+
+def billing_profile_fields(session: Session, customer_id: int) -> dict[str, str]:
+    """The stored profile as form values (empty dict when there is none yet)."""
+    profile = customers.billing_profile(session, customer_id)
+    if profile is None:
+        return {}
+    return {name: getattr(profile, name) for name in BillingProfileData.__dataclass_fields__}
+
+
+def preview(target: Configuration, today: date, catalog: Catalog | None = None) -> Quote:
+    """The purchase quote — pure: called on every change in the wizard."""
+    try:
+        return quote(catalog or current_catalog(), today, None, target)
+    except QuoteError as exc:
+        raise InputError(exc.field.removeprefix("target."), exc.message) from exc
+
+
+def _apply_purchase(session: Session, licence: Licence, request: dict[str, Any]) -> dict[str, Any]:
+    target = request["target"]
+    start = date.fromisoformat(request["_today"])
+    cycle = Cycle(target["cycle"])
+    return {
+        "status": LicenceStatus.ACTIVE,
+        "plan": target["plan"],
+        "cycle": cycle,
+        "seats": target["seats"],
+        "renewal_plan": target["plan"],
+        "renewal_cycle": cycle,
+        "renewal_seats": target["seats"],
+        "anchor_day": start.day,
+        "period_start": start,
+        "period_end": add_cycle(start, cycle, start.day),
+        "ended_on": None,
+        "cancel_at_period_end": False,
+        "cancel_reason": None,
+        "cancel_note": None,
+        "past_due_since": None,
+        "next_retry_on": None,
+        "suspended_on": None,
+    }
+
+
+charging.register_applier(PURCHASE, _apply_purchase)
+
+
+def describe(catalog: Catalog, result: Quote) -> tuple[str, dict[str, str]]:
+    target = result.effective_now
+    plan = catalog.plan(target.plan).name
+    cycle = CYCLE_LABELS[target.cycle].lower()
+    until = result.at_renewal.date.strftime("%d/%m/%Y")
+    return (
+        f"CRM in Cloud – piano {plan}, {target.seats} utenti, fatturazione {cycle} "
+        f"(fino al {until})",
+        {"new_period": f"Licenza CRM in Cloud {plan}, {cycle}, fino al {until}"},
+    )
+
+
+async def purchase(
+    *,
+    customer_id: int,
+    licence_id: int,
+    expected_version: int,
+    target: Configuration,
+    idempotency_key: str,
+    gateway=None,
+) -> ChargeResult:
+    """'Acquista e attiva': charge the first period off-session; activate once paid."""
+    catalog = current_catalog()
+    with session_scope() as session:
+        existing_key = charging.operation_exists(session, idempotency_key)
+        if not existing_key:
+            purchasable = load_purchasable(session, customer_id, licence_id)
+            if purchasable.version != expected_version:
+                raise ConflictError()
+            if customers.billing_profile(session, customer_id) is None:
+                raise InputError("billing_profile", PROFILE_MISSING)
+        today = clock.today(session)
+    result = preview(target, today, catalog)
+    description, line_descriptions = describe(catalog, result)
+    return await charging.execute(
+        ChargePlan(
+            idempotency_key=idempotency_key,
+            kind=PURCHASE,
+            customer_id=customer_id,
+            licence_id=licence_id,
+            licence_version=expected_version,
+            quote=result,
+            request={
+                "target": {
+                    "plan": target.plan,
+                    "cycle": str(target.cycle),
+                    "seats": target.seats,
+                }
+            },
+            description=description,
+            today=today,
+            actor_customer_id=customer_id,
+            line_descriptions=line_descriptions,
+        ),
+        gateway,
+    )
