@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ts_store.billing.renewal_task import periodic_renewals
 from ts_store.ui import routes
 from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
 from ts_store.ui.pages.contact import ContactState, contact_page
+from ts_store.ui.pages.lab import LabState, lab_page
 from ts_store.ui.pages.licence import LicenceState, licence_page
 from ts_store.ui.pages.login import login_page
 from ts_store.ui.pages.myarea import MyAreaState, myarea_page
 from ts_store.ui.pages.plans import plans_page
+from ts_store.ui.pages.purchase import PurchaseState, purchase_page
 from ts_store.ui.pages.register import register_page
 from ts_store.ui.session import SessionState
 from ts_store.ui.theme import global_style
@@ -53,4 +56,18 @@ app.add_page(
     route=routes.LICENCE,
     title="Gestione licenza · TS Store",
     on_load=[SessionState.require_login, LicenceState.load],
+)
+app.add_page(
+    lab_page,
+    route=routes.LAB,
+    title="Laboratorio prezzi · TS Store",
+    on_load=[SessionState.require_login, LabState.load],
+)
+# Renewals, dunning, trial ends and retention every TS_STORE_RENEWAL_INTERVAL_SECONDS (0: off).
+app.register_lifespan_task(periodic_renewals)
+app.add_page(
+    purchase_page,
+    route=routes.PURCHASE,
+    title="Acquista ora · TS Store",
+    on_load=[SessionState.require_login, PurchaseState.load],
 )

@@ -22,6 +22,7 @@ from ts_store.domain.lifecycle import (
 )
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration, renewal_amount
+from ts_store.domain.renewal import suspension_date
 from ts_store.store import licences
 from ts_store.store.models import Licence
 
@@ -59,6 +60,11 @@ class LicenceOverview:
     can_change: bool
     past_due_since: date | None
     suspended_on: date | None
+    # Dunning (renewals): next retry, suspension day, and the unpaid renewal (IVA included).
+    next_retry_on: date | None = None
+    suspends_on: date | None = None
+    open_amount_net_cents: int | None = None
+    open_amount_gross_cents: int | None = None
 
 
 def current_configuration(licence: Licence) -> Configuration | None:
@@ -131,7 +137,23 @@ def overview(licence: Licence, today: date, catalog: Catalog | None = None) -> L
         can_change=can_change(status, licence.cancel_at_period_end),
         past_due_since=licence.past_due_since,
         suspended_on=licence.suspended_on,
+        **_dunning_fields(licence, status, target, catalog),
     )
+
+
+def _dunning_fields(
+    licence: Licence, status: LicenceStatus, target: Configuration | None, catalog: Catalog
+) -> dict:
+    """What a past-due or suspended licence owes and when it is retried or suspended."""
+    if status not in (LicenceStatus.PAST_DUE, LicenceStatus.SUSPENDED) or target is None:
+        return {}
+    fields: dict = {"next_retry_on": licence.next_retry_on}
+    if status == LicenceStatus.PAST_DUE and licence.past_due_since is not None:
+        fields["suspends_on"] = suspension_date(licence.past_due_since)
+    if catalog.has_plan(target.plan):
+        net, _vat, gross = renewal_amount(catalog, target)
+        fields.update(open_amount_net_cents=net, open_amount_gross_cents=gross)
+    return fields
 
 
 def _plan_name(catalog: Catalog, code: str) -> str:

@@ -14,6 +14,7 @@ NAV_LINKS: list[tuple[str, str, bool]] = [
     ("I miei abbonamenti", routes.MYAREA, False),
     ("Confronta i piani", routes.PLANS, False),
     ("Contattaci", routes.CONTACT, False),
+    ("Laboratorio prezzi", routes.LAB, True),
 ]
 
 

@@ -47,6 +47,8 @@ def licence_actions(view: LicenceOverview) -> tuple[MenuAction | None, list[Menu
     """The primary button and the options menu: only actions that work today for this licence."""
     primary: MenuAction | None = None
     actions: list[MenuAction] = []
+    if view.can_purchase:
+        primary = MenuAction("Acquista ora", routes.purchase_url(view.id), f"buy-{view.id}")
     if view.can_change:
         actions += [
             MenuAction(
@@ -73,6 +75,15 @@ def licence_actions(view: LicenceOverview) -> tuple[MenuAction | None, list[Menu
         primary = MenuAction(
             "Riattiva", routes.licence_url(view.id, "disdetta"), f"action-reactivate-{view.id}"
         )
+    if view.status in ("past_due", "suspended"):
+        # Replacing the card charges the open renewal at once (renewals.retry_past_due).
+        fix_card = MenuAction(
+            "Metodi di pagamento", routes.PAYMENT_METHODS, f"action-fix-card-{view.id}"
+        )
+        if primary is None:
+            primary = fix_card
+        else:
+            actions.append(fix_card)
     return primary, actions
 
 
@@ -97,11 +108,45 @@ def describe_notes(view: LicenceOverview) -> list[str]:
     if view.cancel_at_period_end and view.period_end is not None:
         notes.append(f"In disdetta — attiva fino al {format_date(view.period_end)}")
     if view.status == "past_due":
-        notes.append("Il pagamento del rinnovo non è riuscito: aggiorna il metodo di pagamento.")
+        notes.extend(_past_due_notes(view))
     if view.status == "suspended":
-        notes.append("Licenza sospesa per mancato pagamento: aggiorna il metodo di pagamento.")
+        notes.extend(_suspended_notes(view))
     if view.status == "cancelled" and view.ended_on is not None:
         notes.append(f"Terminata il {format_date(view.ended_on)}")
+    return notes
+
+
+def _open_amount(view: LicenceOverview) -> str:
+    if view.open_amount_gross_cents is None:
+        return "il rinnovo"
+    return f"il rinnovo di {format_cents(view.open_amount_gross_cents)} (IVA inclusa)"
+
+
+def _past_due_notes(view: LicenceOverview) -> list[str]:
+    """Past due: what is owed, when we try again, when it is suspended, how to fix it."""
+    notes = [f"Pagamento non riuscito: non siamo riusciti ad addebitare {_open_amount(view)}."]
+    if view.next_retry_on is not None:
+        notes.append(f"Nuovo tentativo di addebito il {format_date(view.next_retry_on)}.")
+    if view.suspends_on is not None:
+        notes.append(
+            f"Se resta non pagato, la licenza sarà sospesa il {format_date(view.suspends_on)}."
+        )
+    notes.append("Sostituisci la carta in «Metodi di pagamento»: addebiteremo subito l'importo.")
+    return notes
+
+
+def _suspended_notes(view: LicenceOverview) -> list[str]:
+    """Suspended: why, and how to get the licence back."""
+    since = f" dal {format_date(view.suspended_on)}" if view.suspended_on else ""
+    notes = [
+        f"Licenza sospesa{since} perché non siamo riusciti ad addebitare {_open_amount(view)}.",
+        "Per riattivarla sostituisci la carta in «Metodi di pagamento»: addebiteremo subito "
+        "l'importo e la licenza tornerà attiva.",
+    ]
+    if view.retention_until is not None:
+        notes.append(
+            f"I tuoi dati restano disponibili fino al {format_date(view.retention_until)}."
+        )
     return notes
 
 

@@ -1,0 +1,53 @@
+"""Billing commands for cron or a scheduler.
+
+    python -m ts_store.billing renew [--today YYYY-MM-DD]
+
+Runs the renewal job once for `--today` (default: the store's clock — the product team's
+simulated date, TS_STORE_TODAY, or today in Rome) and prints a short report. Safe to run again
+on the same day and alongside the app's background task: nothing is charged twice. Exits 0
+when the job ran (declined cards are outcomes, listed in the report), 2 on a bad argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date
+
+from ts_store.billing import clock
+from ts_store.billing.renewals import renew_due
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"data non valida {text!r}: usa il formato AAAA-MM-GG, per esempio 2026-12-10"
+        ) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ts_store.billing", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    renew = commands.add_parser(
+        "renew", help="rinnovi, tentativi di addebito, sospensioni, fine prova e conservazione dati"
+    )
+    renew.add_argument("--today", type=_iso_date, help="data del giorno (AAAA-MM-GG)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "renew":
+        today = args.today or clock.today()
+        report = asyncio.run(renew_due(today))
+        print(report.summary())
+        for line in report.lines():
+            print(f"  {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

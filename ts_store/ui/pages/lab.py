@@ -1,0 +1,482 @@
+"""'Laboratorio prezzi': the product team moves the store's clock and watches pricing over time.
+
+Product team only: the page and every handler check the role in the database again (a handler is
+a public endpoint, so hiding the link is not a check). The team sets a simulated date — seen by
+every process through the shared clock — and runs the renewal job up to it, day by day where
+something happens; then reads each licence's next renewal and amount (from the domain quote)
+and every billing document issued.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from datetime import date
+
+import reflex as rx
+
+from ts_store.billing import clock, renewals
+from ts_store.domain.lifecycle import LicenceStatus
+from ts_store.store import audit, customers, documents
+from ts_store.store.db import session_scope
+from ts_store.ui import routes
+from ts_store.ui.components.layout import error_callout, page_shell
+from ts_store.ui.formatting import format_cents, format_date, format_users
+from ts_store.ui.pages.myarea import CYCLE_LABELS
+from ts_store.ui.session import customer_id_of
+from ts_store.ui.theme import STATUS_COLORS
+
+log = logging.getLogger(__name__)
+
+PRODUCT_TEAM = "product_team"
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+MAX_SPAN_DAYS = 366 * 10
+DATE_LABEL = "Data simulata"
+
+
+def parse_lab_date(raw: object, today: date) -> tuple[date | None, str]:
+    """The date typed in the form, or an Italian message naming the field."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None, f"{DATE_LABEL}: scegli una data."
+    try:
+        value = date.fromisoformat(raw.strip())
+    except ValueError:
+        return None, f"{DATE_LABEL}: la data non è valida (gg/mm/aaaa)."
+    if not EARLIEST <= value <= LATEST:
+        return None, (
+            f"{DATE_LABEL}: scegli una data tra il {format_date(EARLIEST)} "
+            f"e il {format_date(LATEST)}."
+        )
+    if (value - today).days > MAX_SPAN_DAYS:
+        return (
+            None,
+            f"{DATE_LABEL}: al massimo 10 anni dopo la data attuale ({format_date(today)}).",
+        )
+    return value, ""
+
+
+@dataclasses.dataclass
+class LabLicenceRow:
+    licence_id: str = ""
+    customer: str = ""
+    status_label: str = ""
+    status_color: str = "gray"
+    configuration: str = ""
+    period: str = ""
+    next_renewal: str = ""
+    amount: str = ""
+    note: str = ""
+
+
+@dataclasses.dataclass
+class LabDocumentRow:
+    number: str = ""
+    issued_on: str = ""
+    customer: str = ""
+    description: str = ""
+    net: str = ""
+    vat: str = ""
+    gross: str = ""
+
+
+def licence_row(item: renewals.LicenceSchedule) -> LabLicenceRow:
+    view = item.view
+    configuration = "—"
+    if view.plan_name and view.seats is not None and view.cycle is not None:
+        configuration = (
+            f"{view.plan_name} · {format_users(view.seats)} · {CYCLE_LABELS[view.cycle]}"
+        )
+    period = "—"
+    if view.period_start and view.period_end:
+        period = f"{format_date(view.period_start)} → {format_date(view.period_end)}"
+    next_renewal, amount = "—", "—"
+    if view.renewal is not None:
+        next_renewal = format_date(view.renewal.on)
+        amount = (
+            f"{format_cents(view.renewal.net_cents)} + IVA "
+            f"({format_cents(view.renewal.gross_cents)})"
+        )
+    if view.status in (LicenceStatus.PAST_DUE, LicenceStatus.SUSPENDED) and (
+        view.open_amount_gross_cents is not None
+    ):
+        amount = f"{format_cents(view.open_amount_gross_cents)} da incassare"
+    return LabLicenceRow(
+        licence_id=str(view.id),
+        customer=f"{item.company_name} ({item.email})",
+        status_label=view.status_label,
+        status_color=STATUS_COLORS.get(str(view.status), "gray"),
+        configuration=configuration,
+        period=period,
+        next_renewal=next_renewal,
+        amount=amount,
+        note=_licence_note(item),
+    )
+
+
+def _licence_note(item: renewals.LicenceSchedule) -> str:
+    view = item.view
+    if item.data_removed_on is not None:
+        return f"Dati rimossi il {format_date(item.data_removed_on)}"
+    parts = []
+    if view.status == LicenceStatus.TRIAL and view.trial_ends_on:
+        parts.append(f"Prova fino al {format_date(view.trial_ends_on)}")
+    if view.status == LicenceStatus.PAST_DUE:
+        if view.past_due_since:
+            parts.append(f"Non pagato dal {format_date(view.past_due_since)}")
+        if view.next_retry_on:
+            parts.append(f"nuovo tentativo il {format_date(view.next_retry_on)}")
+        if view.suspends_on:
+            parts.append(f"sospensione il {format_date(view.suspends_on)}")
+    if view.status == LicenceStatus.SUSPENDED and view.suspended_on:
+        parts.append(f"Sospesa dal {format_date(view.suspended_on)}")
+    if view.cancel_at_period_end and view.period_end:
+        parts.append(f"In disdetta: termina il {format_date(view.period_end)}")
+    if view.ended_on and view.status != LicenceStatus.SUSPENDED:
+        parts.append(f"Terminata il {format_date(view.ended_on)}")
+    if view.retention_until and view.status in (
+        LicenceStatus.TRIAL_EXPIRED,
+        LicenceStatus.CANCELLED,
+        LicenceStatus.SUSPENDED,
+    ):
+        parts.append(f"dati conservati fino al {format_date(view.retention_until)}")
+    return "; ".join(parts)
+
+
+def document_row(document) -> LabDocumentRow:
+    billing = _billing_of(document)
+    return LabDocumentRow(
+        number=document.number,
+        issued_on=format_date(document.issued_on),
+        customer=str(billing.get("company_name", "")),
+        description=document.description,
+        net=format_cents(document.net_cents),
+        vat=format_cents(document.vat_cents),
+        gross=format_cents(document.gross_cents),
+    )
+
+
+def _billing_of(document) -> dict:
+    try:
+        billing = json.loads(document.billing_json)
+    except ValueError:
+        return {}
+    return billing if isinstance(billing, dict) else {}
+
+
+class LabState(rx.State):
+    allowed: bool = False
+    loaded: bool = False
+    today_label: str = ""
+    is_simulated: bool = False
+    date_value: str = ""
+    error: str = ""
+    running: bool = False
+    summary: str = ""
+    report_lines: list[str] = []
+    licences: list[LabLicenceRow] = []
+    documents: list[LabDocumentRow] = []
+
+    async def _product_team_id(self) -> int | None:
+        """The logged-in customer's id if (in the database, now) they are in the product team."""
+        customer_id = await customer_id_of(self)
+        if customer_id is None:
+            return None
+        with session_scope() as session:
+            customer = customers.get_customer(session, customer_id)
+            if customer is None or customer.role != PRODUCT_TEAM:
+                return None
+        return customer_id
+
+    def _deny(self) -> None:
+        self.allowed = False
+        self.loaded = True
+        self.licences, self.documents, self.report_lines = [], [], []
+        self.summary = self.error = ""
+
+    def _reload(self) -> None:
+        with session_scope() as session:
+            today = clock.today(session)
+            simulated = clock.simulated_today(session)
+            schedule = renewals.schedule(session, today)
+            issued = list(reversed(documents.all_documents(session)))
+        self.today_label = format_date(today)
+        self.is_simulated = simulated is not None
+        self.date_value = today.isoformat()
+        self.licences = [licence_row(item) for item in schedule]
+        self.documents = [document_row(document) for document in issued]
+
+    @rx.event
+    async def load(self):
+        if await customer_id_of(self) is None:
+            return rx.redirect(routes.login_url(routes.LAB))
+        if await self._product_team_id() is None:
+            self._deny()
+            return None
+        self.allowed = True
+        self.error = ""
+        self._reload()
+        self.loaded = True
+        return None
+
+    @rx.event
+    async def run_until(self, form_data: dict):
+        """Set the simulated date and run the renewal job up to it."""
+        customer_id = await self._product_team_id()
+        if customer_id is None:
+            self._deny()
+            return
+        with session_scope() as session:
+            start = clock.today(session)
+        raw = form_data.get("date") if isinstance(form_data, dict) else None
+        target, error = parse_lab_date(raw, start)
+        if target is None:
+            self.error = error
+            return
+        self.error = ""
+        self.running = True
+        yield
+        try:
+            report = await renewals.renew_through(start, target)
+            with session_scope() as session:
+                clock.set_simulated_today(session, target)
+                audit.record(
+                    session,
+                    action="lab_simulated_today",
+                    actor_customer_id=customer_id,
+                    before={"today": start},
+                    after={"today": target, "renewals": report.summary()},
+                )
+        except Exception:
+            log.exception("laboratory run up to %s failed", target)
+            self.error = "Esecuzione dei rinnovi non riuscita: riprova o guarda il log."
+            return
+        finally:
+            self.running = False
+        self.summary = report.summary()
+        self.report_lines = report.lines()
+        self._reload()
+
+    @rx.event
+    async def clear_date(self):
+        """Back to the real date (Europe/Rome, or TS_STORE_TODAY): no renewal is run."""
+        customer_id = await self._product_team_id()
+        if customer_id is None:
+            self._deny()
+            return
+        with session_scope() as session:
+            before = clock.simulated_today(session)
+            clock.set_simulated_today(session, None)
+            audit.record(
+                session,
+                action="lab_simulated_today",
+                actor_customer_id=customer_id,
+                before={"today": before},
+                after={"today": None},
+            )
+        self.error = ""
+        self.summary = ""
+        self.report_lines = []
+        self._reload()
+
+
+def _clock_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Data dello store", size="4", as_="h2"),
+            rx.text(
+                "Oggi per lo store: ",
+                rx.text.strong(LabState.today_label, id="lab-today"),
+                rx.cond(LabState.is_simulated, " (data simulata)", " (data reale)"),
+            ),
+            rx.text(
+                "Scegli una data e lancia i rinnovi: vengono eseguiti come se il job girasse "
+                "ogni giorno fino a quella data (rinnovi con addebito, tentativi dopo un "
+                "pagamento non riuscito, sospensioni, fine prova, cancellazione dati). "
+                "Gli addebiti sono reali sul server Stripe configurato.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.form(
+                rx.flex(
+                    rx.vstack(
+                        rx.text(DATE_LABEL, as_="label", html_for="lab-date", weight="medium"),
+                        rx.input(
+                            type="date",
+                            name="date",
+                            id="lab-date",
+                            default_value=LabState.date_value,
+                        ),
+                        spacing="1",
+                    ),
+                    rx.button(
+                        rx.cond(LabState.running, rx.spinner(size="1"), rx.icon("play", size=16)),
+                        "Imposta la data ed esegui i rinnovi",
+                        type="submit",
+                        id="lab-run",
+                        disabled=LabState.running,
+                    ),
+                    rx.button(
+                        "Torna alla data reale",
+                        type="button",
+                        variant="soft",
+                        on_click=LabState.clear_date,
+                        id="lab-clear",
+                        disabled=LabState.running,
+                    ),
+                    spacing="3",
+                    align="end",
+                    wrap="wrap",
+                ),
+                on_submit=LabState.run_until,
+                reset_on_submit=False,
+            ),
+            rx.cond(LabState.error != "", error_callout(LabState.error, "lab-error")),
+            spacing="3",
+            width="100%",
+        )
+    )
+
+
+def _report() -> rx.Component:
+    return rx.cond(
+        LabState.summary != "",
+        rx.callout(
+            rx.vstack(
+                rx.text(LabState.summary, weight="medium"),
+                rx.foreach(
+                    LabState.report_lines,
+                    lambda line: rx.text(line, size="1", class_name="lab-report-line"),
+                ),
+                spacing="1",
+            ),
+            icon="calendar_clock",
+            id="lab-report",
+        ),
+    )
+
+
+def _header(*labels: str) -> rx.Component:
+    return rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label in labels]))
+
+
+def _licences_table() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Licenze e prossimi rinnovi", size="4", as_="h2"),
+            rx.box(
+                rx.table.root(
+                    _header(
+                        "N.",
+                        "Cliente",
+                        "Stato",
+                        "Configurazione",
+                        "Periodo",
+                        "Prossimo rinnovo",
+                        "Importo",
+                        "Note",
+                    ),
+                    rx.table.body(
+                        rx.foreach(
+                            LabState.licences,
+                            lambda row: rx.table.row(
+                                rx.table.cell(row.licence_id),
+                                rx.table.cell(row.customer),
+                                rx.table.cell(
+                                    rx.badge(row.status_label, color_scheme=row.status_color)
+                                ),
+                                rx.table.cell(row.configuration),
+                                rx.table.cell(row.period),
+                                rx.table.cell(row.next_renewal, class_name="lab-next-renewal"),
+                                rx.table.cell(row.amount, class_name="lab-amount"),
+                                rx.table.cell(row.note, class_name="lab-note"),
+                                id="lab-licence-" + row.licence_id,
+                            ),
+                        )
+                    ),
+                    size="1",
+                    width="100%",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        id="lab-licences",
+    )
+
+
+def _documents_table() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Documenti emessi", size="4", as_="h2"),
+            rx.cond(
+                LabState.documents.length() == 0,
+                rx.text("Nessun documento emesso.", color_scheme="gray", size="2"),
+                rx.box(
+                    rx.table.root(
+                        _header(
+                            "Numero",
+                            "Data",
+                            "Cliente",
+                            "Descrizione",
+                            "Imponibile",
+                            "IVA",
+                            "Totale",
+                        ),
+                        rx.table.body(
+                            rx.foreach(
+                                LabState.documents,
+                                lambda row: rx.table.row(
+                                    rx.table.cell(row.number),
+                                    rx.table.cell(row.issued_on),
+                                    rx.table.cell(row.customer),
+                                    rx.table.cell(row.description),
+                                    rx.table.cell(row.net),
+                                    rx.table.cell(row.vat),
+                                    rx.table.cell(row.gross),
+                                    class_name="lab-document",
+                                ),
+                            )
+                        ),
+                        size="1",
+                        width="100%",
+                    ),
+                    overflow_x="auto",
+                    width="100%",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        id="lab-documents",
+    )
+
+
+def lab_page() -> rx.Component:
+    return page_shell(
+        rx.cond(
+            LabState.loaded,
+            rx.cond(
+                LabState.allowed,
+                rx.vstack(
+                    _clock_card(),
+                    _report(),
+                    _licences_table(),
+                    _documents_table(),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.callout(
+                    "Questa pagina è riservata al product team.",
+                    icon="lock",
+                    color_scheme="orange",
+                    id="lab-forbidden",
+                ),
+            ),
+            rx.center(rx.spinner(size="3"), width="100%", padding="2rem"),
+        ),
+        title="Laboratorio prezzi",
+    )
