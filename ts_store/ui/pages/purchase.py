@@ -116,7 +116,7 @@ class PurchaseState(rx.State):
         self.loaded = True
         self._recalculate()
         if self.step == 3 and self.entering_card:
-            return PurchaseState.open_card_form
+            return PurchaseState.open_card_form(False)
         return None
 
     def _start_wizard(self, stored_profile: dict[str, str]) -> None:
@@ -251,18 +251,19 @@ class PurchaseState(rx.State):
             return None
         self.step = 3
         if not self.saved_card:
-            return PurchaseState.open_card_form
+            return PurchaseState.open_card_form(False)
         return None
 
     # --- step 3: card ----------------------------------------------------------------------
 
     @rx.event
-    async def open_card_form(self):
+    async def open_card_form(self, keep_message: bool = False):
         """A SetupIntent for this customer, then the Card Element in the page."""
         customer_id = await customer_id_of(self)
         if customer_id is None:
             return
-        self.card_message = ""
+        if keep_message is not True:
+            self.card_message = ""
         self.entering_card = True
         try:
             setup = await cards.start_card_setup(customer_id)
@@ -299,14 +300,14 @@ class PurchaseState(rx.State):
         if not result.get("ok"):
             self.card_busy = False
             self.card_message = decline_message(result.get("code"), result.get("code"))
-            yield PurchaseState.open_card_form  # a confirmed-and-failed SetupIntent is spent
+            yield PurchaseState.open_card_form(True)  # a failed SetupIntent is spent
             return
         try:
             saved = await cards.save_card_from_setup(customer_id, self._setup_intent_id)
         except PaymentsError as exc:
             self.card_busy = False
             self.card_message = exc.message
-            yield PurchaseState.open_card_form
+            yield PurchaseState.open_card_form(True)
             return
         self.card_busy = False
         self.entering_card = False
@@ -390,7 +391,7 @@ class PurchaseState(rx.State):
     @rx.event
     def change_card(self):
         self.step = 3
-        return PurchaseState.open_card_form
+        return PurchaseState.open_card_form(False)
 
 
 # --- view ----------------------------------------------------------------------------------
@@ -405,7 +406,7 @@ def _stepper() -> rx.Component:
             color_scheme=rx.cond(PurchaseState.step > number, "green", "indigo"),
             size="1",
             on_click=PurchaseState.go_to_step(number),
-            disabled=PurchaseState.step <= number,
+            disabled=PurchaseState.step < number,
             id=f"wizard-step-{number}",
         )
 
@@ -564,7 +565,7 @@ def _step_payment() -> rx.Component:
                     ),
                     rx.button(
                         "Usa un'altra carta",
-                        on_click=PurchaseState.open_card_form,
+                        on_click=PurchaseState.open_card_form(False),
                         variant="soft",
                         id="use-another-card",
                     ),

@@ -1,0 +1,133 @@
+"""'Acquista ora' in Chromium against the running app and localstripe (issue #4)."""
+
+from datetime import date
+
+import pytest
+
+from tests.e2e.helpers import login, set_today, text_of
+from tests.fixtures.app import screenshots
+from tests.fixtures.factories import VALID_BILLING, make_customer, make_trial
+from ts_store.store import customers, documents, licences
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def trial_customer(running_app):
+    set_today(running_app, date(2026, 11, 28))
+    with running_app.session() as session:
+        customer = make_customer(session)
+        trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
+    yield customer, trial
+    set_today(running_app, None)
+
+
+def _wait_text(page, selector: str, expected: str) -> None:
+    page.wait_for_function(
+        "([s, t]) => document.querySelector(s) && document.querySelector(s).innerText.includes(t)",
+        arg=[selector, expected],
+    )
+
+
+def _fill_profile(page, **overrides: str) -> None:
+    for name, value in {**VALID_BILLING, **overrides}.items():
+        page.fill(f"#profile-{name}", value)
+
+
+def _to_card_step(page, app, customer, trial) -> None:
+    login(page, app, customer.email)
+    page.click(f"#buy-{trial.id}")
+    page.wait_for_selector("#profile-submit")
+    _fill_profile(page)
+    page.click("#profile-submit")
+    page.wait_for_selector("#purchase-seats")
+
+
+def _type_card(page, number: str) -> None:
+    page.wait_for_selector("#card-element input[placeholder=number]")
+    page.fill("#card-element input[placeholder=number]", number)
+    page.fill("#card-element input[placeholder=exp_month]", "12")
+    page.fill("#card-element input[placeholder=exp_year]", "30")
+    page.fill("#card-element input[placeholder=cvc]", "123")
+    page.fill("#card-element input[placeholder=postal_code]", "20121")
+
+
+def test_trial_customer_buys_pro_annual_for_5_users(page, running_app, trial_customer):
+    customer, trial = trial_customer
+    login(page, running_app, customer.email)
+    screenshots(page, "purchase-0-myarea-trial")
+    page.click(f"#buy-{trial.id}")
+    page.wait_for_selector("#profile-submit")
+    _fill_profile(page)
+    screenshots(page, "purchase-1-dati")
+    page.click("#profile-submit")
+
+    page.wait_for_selector("#purchase-seats")
+    page.fill("#purchase-seats", "5")
+    _wait_text(page, "#purchase-gross", "1.525,00")
+    assert text_of(page, ".purchase-line") == "Piano Pro: 5 utenti × 250,00 €"
+    assert text_of(page, "#purchase-net") == "1.250,00 €"
+    assert text_of(page, "#purchase-vat") == "275,00 €"
+    assert text_of(page, "#purchase-gross") == "1.525,00 €"
+    assert text_of(page, "#purchase-renewal-title") == "Dal 28/11/2027 pagherai"
+    assert text_of(page, "#purchase-renewal-gross") == "1.525,00 €"
+    assert "risparmi 50,00 €" in text_of(page, "#annual-saving")
+    screenshots(page, "purchase-2-configura")
+    page.click("#configuration-submit")
+
+    _type_card(page, "4242424242424242")
+    screenshots(page, "purchase-3-pagamento")
+    page.click("#save-card")
+    page.wait_for_selector("#confirm-purchase")
+    assert "4242" in text_of(page, "#confirm-card")
+    screenshots(page, "purchase-4-conferma")
+    page.click("#confirm-purchase")
+
+    page.wait_for_selector("#purchase-done")
+    assert "Prossimo rinnovo il 28/11/2027" in text_of(page, "#purchase-next-renewal")
+    with running_app.session() as session:
+        licence = licences.get_licence(session, trial.id)
+        [document] = documents.documents_of(session, customer.id)
+    assert (licence.status, licence.plan, licence.cycle, licence.seats) == (
+        "active",
+        "pro",
+        "annual",
+        5,
+    )
+    assert document.number in text_of(page, "#purchase-document")
+    assert document.gross_cents == 152500
+    screenshots(page, "purchase-5-attivata")
+
+    page.goto(f"{running_app.url}/myarea")
+    page.wait_for_selector(f"#licence-{trial.id}")
+    card = text_of(page, f"#licence-{trial.id}")
+    assert "Attiva" in card and "Piano Pro · 5 utenti · annuale" in card
+    assert page.query_selector(f"#buy-{trial.id}") is None
+
+
+def test_declined_card_shows_the_message_and_leaves_the_trial(page, running_app, trial_customer):
+    customer, trial = trial_customer
+    _to_card_step(page, running_app, customer, trial)
+    page.click("#configuration-submit")
+    _type_card(page, "4000000000000002")
+    page.click("#save-card")
+    page.wait_for_selector("#card-error")
+    assert text_of(page, "#card-error") == "La carta è stata rifiutata dalla banca."
+    screenshots(page, "purchase-carta-rifiutata")
+    with running_app.session() as session:
+        assert licences.get_licence(session, trial.id).status == "trial"
+
+
+def test_invalid_partita_iva_blocks_the_first_step(page, running_app, trial_customer):
+    customer, trial = trial_customer
+    login(page, running_app, customer.email)
+    page.click(f"#buy-{trial.id}")
+    page.wait_for_selector("#profile-submit")
+    _fill_profile(page, vat_number="12345678901")
+    page.click("#profile-submit")
+    page.wait_for_selector("#profile-vat_number-error")
+    assert text_of(page, "#profile-vat_number-error").startswith("Partita IVA:")
+    assert page.query_selector("#purchase-seats") is None
+    screenshots(page, "purchase-piva-non-valida")
+    with running_app.session() as session:
+        assert customers.billing_profile(session, customer.id) is None
