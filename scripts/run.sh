@@ -34,6 +34,10 @@ if [[ -z "${TS_STORE_STRIPE_SECRET_KEY:-}" ]]; then
     curl -sf -o /dev/null -u "$TS_STORE_STRIPE_SECRET_KEY:" "$TS_STORE_STRIPE_API_BASE/v1/customers" && break
     sleep 0.2
   done
+  echo "==> Registering the webhook $APP_URL/stripe/webhook with localstripe"
+  curl -sf -o /dev/null -X POST "$TS_STORE_STRIPE_API_BASE/_config/webhooks/ts_store" \
+    --data-urlencode "url=$APP_URL/stripe/webhook" \
+    --data-urlencode "secret=$TS_STORE_STRIPE_WEBHOOK_SECRET"
 fi
 
 echo "==> Applying database migrations"

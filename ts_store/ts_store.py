@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import reflex as rx
+from starlette.applications import Starlette
 
 from ts_store.billing.renewal_task import periodic_renewals
+from ts_store.billing.webhooks import handle_event
+from ts_store.payments.config import stripe_settings_from_env
+from ts_store.payments.webhook import webhook_route
 from ts_store.ui import routes
 from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
 from ts_store.ui.pages.contact import ContactState, contact_page
@@ -21,6 +25,13 @@ from ts_store.ui.theme import global_style
 app = rx.App(
     style=global_style,
     head_components=[rx.script(src=BRIDGE_SCRIPT)],
+    api_transformer=Starlette(
+        routes=[
+            webhook_route(
+                routes.STRIPE_WEBHOOK, stripe_settings_from_env().webhook_secret, handle_event
+            )
+        ]
+    ),
 )
 
 app.add_page(

@@ -78,3 +78,9 @@ def save_billing_profile(
     session.add(profile)
     session.flush()
     return profile
+
+
+def find_by_stripe_id(session: Session, stripe_customer_id: str) -> Customer | None:
+    return session.exec(
+        select(Customer).where(Customer.stripe_customer_id == stripe_customer_id)
+    ).first()

@@ -1,0 +1,151 @@
+"""The Stripe webhook end to end through our route: signatures, once-only events, reconciliation."""
+
+import json
+import time
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from tests.fixtures.factories import give_card, make_active_licence, make_customer
+from ts_store.billing import charging, webhooks
+from ts_store.domain.catalog import load_catalog
+from ts_store.domain.periods import Cycle
+from ts_store.domain.quote import Configuration, CurrentTerm, quote
+from ts_store.payments.webhook import sign_payload, webhook_route
+from ts_store.store import documents, licences
+from ts_store.store.models import BillingOperation, StripeEvent
+
+SECRET = "whsec_test_webhooks"
+charging.register_applier("webhook_seats", lambda s, licence, request: {"seats": request["seats"]})
+
+
+@pytest.fixture
+def client():
+    app = Starlette(routes=[webhook_route("/stripe/webhook", SECRET, webhooks.handle_event)])
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+def _event(event_id: str, event_type: str, data: dict) -> bytes:
+    return json.dumps({"id": event_id, "type": event_type, "data": {"object": data}}).encode()
+
+
+async def _post(client, payload: bytes, secret: str = SECRET, timestamp: int | None = None):
+    header = sign_payload(payload, secret, timestamp)
+    return await client.post(
+        "/stripe/webhook", content=payload, headers={"Stripe-Signature": header}
+    )
+
+
+@pytest.fixture
+async def waiting_for_3ds(session, gateway):
+    """An operation left in requires_action (the customer closed the page during 3-D Secure)."""
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000002760003184")
+    licence = make_active_licence(session, customer.id, seats=2)
+    term = CurrentTerm(
+        Configuration("pro", Cycle.MONTHLY, 2), licence.period_start, licence.period_end
+    )
+    plan = charging.ChargePlan(
+        idempotency_key="wh-3ds",
+        kind="webhook_seats",
+        customer_id=customer.id,
+        licence_id=licence.id,
+        licence_version=licence.version,
+        quote=quote(
+            load_catalog(), licence.period_start, term, Configuration("pro", Cycle.MONTHLY, 4)
+        ),
+        request={"seats": 4},
+        description="test",
+        today=licence.period_start,
+    )
+    result = await charging.execute(plan, gateway)
+    assert result.status == "requires_action"
+    operation = session.get(BillingOperation, result.operation_id)
+    return licence, operation
+
+
+def _intent(operation, amount=None):
+    return {
+        "id": operation.stripe_payment_intent_id,
+        "amount": operation.amount_cents if amount is None else amount,
+        "metadata": {"ts_store_operation_id": str(operation.id)},
+    }
+
+
+async def test_payment_succeeded_event_applies_the_operation_once(session, client, waiting_for_3ds):
+    licence, operation = waiting_for_3ds
+    payload = _event("evt_ok_1", "payment_intent.succeeded", _intent(operation))
+
+    first = await _post(client, payload)
+    replay = await _post(client, payload)
+
+    assert (first.status_code, replay.status_code) == (200, 200)
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 4
+    assert len(documents.documents_of(session, licence.customer_id)) == 1
+    assert session.get(StripeEvent, "evt_ok_1") is not None
+
+
+async def test_payment_failed_event_marks_the_operation_failed(session, client, waiting_for_3ds):
+    licence, operation = waiting_for_3ds
+    intent = {**_intent(operation), "last_payment_error": {"code": "card_declined"}}
+    response = await _post(client, _event("evt_ko_1", "payment_intent.payment_failed", intent))
+
+    assert response.status_code == 200
+    session.expire_all()
+    stored = session.get(BillingOperation, operation.id)
+    assert (stored.status, stored.lock_key) == ("failed", None)
+    assert licences.get_licence(session, licence.id).seats == 2
+
+
+async def test_wrong_amount_in_event_is_not_applied(session, client, waiting_for_3ds):
+    licence, operation = waiting_for_3ds
+    await _post(client, _event("evt_amount", "payment_intent.succeeded", _intent(operation, 1)))
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 2
+
+
+@pytest.mark.parametrize(
+    ("secret", "age_seconds"),
+    [("whsec_wrong", 0), (SECRET, 6 * 60)],
+    ids=["wrong_secret", "stale_over_5_minutes"],
+)
+async def test_bad_or_stale_signature_is_refused_and_changes_nothing(
+    session, client, waiting_for_3ds, secret, age_seconds
+):
+    licence, operation = waiting_for_3ds
+    payload = _event("evt_bad", "payment_intent.succeeded", _intent(operation))
+    response = await _post(client, payload, secret, int(time.time()) - age_seconds)
+
+    assert response.status_code == 400
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 2
+    assert session.get(StripeEvent, "evt_bad") is None
+
+
+async def test_missing_signature_is_refused(client):
+    response = await client.post("/stripe/webhook", content=b"{}")
+    assert response.status_code == 400
+
+
+async def test_customer_updated_refreshes_the_default_card_mirror(session, gateway):
+    from ts_store.store import payment_methods
+
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4242424242424242")
+    new_card = await gateway.attach_test_card(customer.stripe_customer_id, "5555555555554444")
+    await gateway.set_default_card(customer.stripe_customer_id, new_card.payment_method_id)
+
+    outcome = await webhooks.handle_event(
+        {
+            "id": "evt_cus_1",
+            "type": "customer.updated",
+            "data": {"object": {"id": customer.stripe_customer_id}},
+        },
+        gateway,
+    )
+
+    assert outcome == "card refreshed"
+    session.expire_all()
+    assert payment_methods.default_card(session, customer.id).last4 == "4444"

@@ -1,0 +1,89 @@
+"""Stripe webhook events, reconciled with our operation rows.
+
+The signature is checked by the route (payments/webhook.py) before this runs. Each event id is
+handled once. A PaymentIntent event finishes the operation named in its metadata exactly as the
+page would (apply once paid, or record the failure); a customer update refreshes our mirror of
+the default card.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ts_store.billing import charging
+from ts_store.billing.cards import mirror_default_card
+from ts_store.billing.gateway import get_gateway
+from ts_store.payments.errors import decline_message
+from ts_store.payments.gateway import PaymentOutcome, StripeGateway
+from ts_store.store import customers, operations, payment_methods
+from ts_store.store.db import session_scope
+from ts_store.store.stripe_events import record_event_once
+
+log = logging.getLogger(__name__)
+PAYMENT_EVENTS = {
+    "payment_intent.succeeded": "succeeded",
+    "payment_intent.payment_failed": "failed",
+}
+
+
+async def handle_event(event: dict[str, Any], gateway: StripeGateway | None = None) -> str:
+    """Handle one verified event; returns what was done (for logs and tests)."""
+    event_id, event_type = str(event.get("id", "")), str(event.get("type", ""))
+    if not event_id:
+        return "ignored: no id"
+    with session_scope() as session:
+        if not record_event_once(session, event_id, event_type):
+            return "duplicate"
+    data = (event.get("data") or {}).get("object") or {}
+    if event_type in PAYMENT_EVENTS:
+        return _reconcile_payment(data, PAYMENT_EVENTS[event_type])
+    if event_type == "customer.updated":
+        return await _refresh_default_card(data, gateway or get_gateway())
+    return f"ignored: {event_type}"
+
+
+def _reconcile_payment(intent: dict[str, Any], status: str) -> str:
+    metadata = intent.get("metadata") or {}
+    raw_id = str(metadata.get("ts_store_operation_id", ""))
+    with session_scope() as session:
+        operation = operations.get_operation(session, int(raw_id)) if raw_id.isdigit() else None
+        if operation is None and intent.get("id"):
+            operation = operations.operation_by_payment_intent(session, str(intent["id"]))
+        if operation is None or (
+            operation.stripe_payment_intent_id not in (None, intent.get("id"))
+        ):
+            return "ignored: unknown operation"
+        operation_id = operation.id
+    error = intent.get("last_payment_error") or {}
+    outcome = PaymentOutcome(
+        status=status,
+        payment_intent_id=intent.get("id"),
+        client_secret=None,
+        amount_cents=int(intent.get("amount") or 0),
+        decline_code=error.get("decline_code") or error.get("code"),
+        message=None
+        if status == "succeeded"
+        else decline_message(error.get("decline_code"), error.get("code")),
+        metadata={str(k): str(v) for k, v in metadata.items()},
+    )
+    result = charging.record_outcome(operation_id, outcome)
+    return f"operation {operation_id}: {result.status}"
+
+
+async def _refresh_default_card(customer: dict[str, Any], gateway: StripeGateway) -> str:
+    stripe_id = str(customer.get("id", ""))
+    with session_scope() as session:
+        ours = customers.find_by_stripe_id(session, stripe_id) if stripe_id else None
+        customer_id = ours.id if ours else None
+    if customer_id is None:
+        return "ignored: unknown customer"
+    card = await gateway.default_card(stripe_id)
+    if card is None:
+        return "no default card"
+    with session_scope() as session:
+        current = payment_methods.default_card(session, customer_id)
+        if current is not None and current.stripe_payment_method_id == card.payment_method_id:
+            return "card unchanged"
+        mirror_default_card(session, customer_id, card)
+    return "card refreshed"
