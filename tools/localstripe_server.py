@@ -61,6 +61,31 @@ def redirect_state(state_path: Path | None) -> None:
     Store.dump_to_disk = dump_to_disk
 
 
+def card_brand(number: str) -> str:
+    """The brand Stripe reports for a card number (the prefixes of the test cards we use)."""
+    if number.startswith(("34", "37")):
+        return "amex"
+    if number.startswith(tuple(str(p) for p in range(51, 56))) or (
+        len(number) >= 4 and 2221 <= int(number[:4]) <= 2720
+    ):
+        return "mastercard"
+    return "visa"
+
+
+def report_real_card_brands() -> None:
+    """localstripe says 'visa' for every card; Stripe derives the brand from the number."""
+    from localstripe.resources import PaymentMethod
+
+    original_init = PaymentMethod.__init__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        if getattr(self, "type", None) == "card" and getattr(self, "_card_number", None):
+            self.card["brand"] = card_brand(self._card_number)
+
+    PaymentMethod.__init__ = __init__
+
+
 def _loopback_socket(host: str, port: int) -> socket.socket:
     address = "127.0.0.1" if host == "localhost" else host
     if not ipaddress.ip_address(address).is_loopback:
@@ -106,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     redirect_state(args.state.resolve() if args.state else None)
+    report_real_card_brands()
     if args.state:
         from localstripe.resources import store
 

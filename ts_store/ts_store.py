@@ -16,6 +16,7 @@ from ts_store.ui.pages.lab import LabState, lab_page
 from ts_store.ui.pages.licence import LicenceState, licence_page
 from ts_store.ui.pages.login import login_page
 from ts_store.ui.pages.myarea import MyAreaState, myarea_page
+from ts_store.ui.pages.payment_methods import PaymentMethodsState, payment_methods_page
 from ts_store.ui.pages.plans import plans_page
 from ts_store.ui.pages.purchase import PurchaseState, purchase_page
 from ts_store.ui.pages.register import register_page
@@ -81,4 +82,10 @@ app.add_page(
     route=routes.PURCHASE,
     title="Acquista ora · TS Store",
     on_load=[SessionState.require_login, PurchaseState.load],
+)
+app.add_page(
+    payment_methods_page,
+    route=routes.PAYMENT_METHODS,
+    title="Metodi di pagamento · TS Store",
+    on_load=[SessionState.require_login, PaymentMethodsState.load],
 )

@@ -97,3 +97,18 @@ def test_refuses_to_listen_beyond_loopback(host: str) -> None:
     )
     assert result.returncode != 0
     assert "loopback" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("number", "brand"),
+    [
+        ("4242424242424242", "visa"),
+        ("5555555555554444", "mastercard"),
+        ("2223003122003222", "mastercard"),
+        ("378282246310005", "amex"),
+    ],
+)
+def test_launcher_reports_the_brand_stripe_would(number, brand):
+    from tools.localstripe_server import card_brand
+
+    assert card_brand(number) == brand

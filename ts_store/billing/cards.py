@@ -8,11 +8,15 @@ default, after a failure it is never removed.
 
 from __future__ import annotations
 
+import calendar
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session
 
+from ts_store.billing import renewals
+from ts_store.billing.charging import ChargeResult
 from ts_store.billing.errors import NotAllowed
 from ts_store.billing.gateway import get_gateway
 from ts_store.payments.errors import PaymentsError
@@ -21,6 +25,7 @@ from ts_store.store import audit, customers, payment_methods
 from ts_store.store.db import session_scope
 
 log = logging.getLogger(__name__)
+EXPIRY_WARNING_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -115,3 +120,45 @@ async def save_card_from_setup(
         exp_year=card.exp_year,
         replaced_last4=old_last4 if old_id != card.payment_method_id else None,
     )
+
+
+@dataclass(frozen=True)
+class CardOnFile:
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    expires_soon: bool
+
+
+def card_on_file(session: Session, customer_id: int, today: date) -> CardOnFile | None:
+    """The default card as we mirror it; 'scade presto' within 30 days of its last valid day."""
+    card = payment_methods.default_card(session, customer_id)
+    if card is None:
+        return None
+    last_day = date(
+        card.exp_year, card.exp_month, calendar.monthrange(card.exp_year, card.exp_month)[1]
+    )
+    return CardOnFile(
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        expires_soon=(last_day - today).days <= EXPIRY_WARNING_DAYS,
+    )
+
+
+@dataclass(frozen=True)
+class CardReplaced:
+    card: SavedCard
+    retried: list[ChargeResult]
+
+
+async def replace_card(
+    customer_id: int, setup_intent_id: str, today: date, gateway: StripeGateway | None = None
+) -> CardReplaced:
+    """'Sostituisci carta': save the new default card, then retry at once any unpaid renewal."""
+    gateway = gateway or get_gateway()
+    saved = await save_card_from_setup(customer_id, setup_intent_id, gateway)
+    retried = await renewals.retry_past_due(customer_id, today, gateway)
+    return CardReplaced(card=saved, retried=retried)

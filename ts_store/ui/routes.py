@@ -26,4 +26,5 @@ PURCHASE = "/myarea/acquista/[licence_id]"
 def purchase_url(licence_id: int) -> str:
     return f"/myarea/acquista/{licence_id}"
 
+
 STRIPE_WEBHOOK = "/stripe/webhook"  # backend route (Starlette), not a page

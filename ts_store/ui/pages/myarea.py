@@ -63,6 +63,10 @@ def licence_actions(view: LicenceOverview) -> tuple[MenuAction | None, list[Menu
                 f"action-cancel-{view.id}",
             ),
         ]
+    if view.can_change:
+        actions.append(
+            MenuAction("Metodi di pagamento", routes.PAYMENT_METHODS, f"action-card-{view.id}")
+        )
     if view.scheduled_change and view.can_change:
         actions.append(
             MenuAction(

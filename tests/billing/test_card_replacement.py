@@ -1,0 +1,145 @@
+"""'Sostituisci carta' against localstripe: the new card replaces the old one only on success."""
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from tests.fixtures.factories import give_card, make_active_licence, make_customer
+from tests.fixtures.localstripe import confirm_setup_intent_with_card
+from ts_store.billing import cards, renewals
+from ts_store.payments.config import StripeSettings
+from ts_store.payments.errors import CardError, PaymentsUnavailable
+from ts_store.payments.gateway import StripeGateway
+from ts_store.store import licences, payment_methods
+from ts_store.store.models import AuditEntry
+
+TODAY = date(2026, 11, 28)
+
+
+@pytest.fixture
+async def customer_with_visa(session, gateway):
+    customer = make_customer(session)
+    old = await give_card(session, gateway, customer, "4242424242424242")
+    return customer, old
+
+
+async def _replace(gateway, settings, customer_id, number, authenticate=True):
+    setup = await cards.start_card_setup(customer_id, gateway)
+    await confirm_setup_intent_with_card(settings, setup.id, number, authenticate=authenticate)
+    return await cards.replace_card(customer_id, setup.id, TODAY, gateway)
+
+
+async def _assert_old_card_still_default(session, gateway, customer, old):
+    session.expire_all()
+    assert payment_methods.default_card(session, customer.id).stripe_payment_method_id == (
+        old.payment_method_id
+    )
+    stripe_default = await gateway.default_card(customer.stripe_customer_id)
+    assert stripe_default.payment_method_id == old.payment_method_id
+
+
+async def test_mastercard_replaces_visa_and_the_old_card_is_detached(
+    session, gateway, stripe_settings, customer_with_visa
+):
+    customer, _old = customer_with_visa
+    replaced = await _replace(gateway, stripe_settings, customer.id, "5555555555554444")
+
+    assert (replaced.card.brand, replaced.card.last4, replaced.card.replaced_last4) == (
+        "mastercard",
+        "4444",
+        "4242",
+    )
+    session.expire_all()
+    mirror = payment_methods.cards_of(session, customer.id)
+    assert [(c.brand, c.last4, c.is_default) for c in mirror] == [("mastercard", "4444", True)]
+    in_stripe = await gateway.list_cards(customer.stripe_customer_id)
+    assert [c.last4 for c in in_stripe] == ["4444"]
+    assert (await gateway.default_card(customer.stripe_customer_id)).last4 == "4444"
+    actions = session.exec(select(AuditEntry.action)).all()
+    assert "card_replaced" in actions
+
+
+@pytest.mark.parametrize("number", ["4000000000000002", "4000000000009995"])
+async def test_declined_card_leaves_the_old_card_in_place(
+    session, gateway, stripe_settings, customer_with_visa, number
+):
+    customer, old = customer_with_visa
+    with pytest.raises(CardError) as error:
+        await _replace(gateway, stripe_settings, customer.id, number)
+    assert error.value.message
+    await _assert_old_card_still_default(session, gateway, customer, old)
+
+
+async def test_failed_3d_secure_authentication_leaves_the_old_card(
+    session, gateway, stripe_settings, customer_with_visa
+):
+    customer, old = customer_with_visa
+    with pytest.raises(CardError):
+        await _replace(
+            gateway, stripe_settings, customer.id, "4000002760003184", authenticate=False
+        )
+    await _assert_old_card_still_default(session, gateway, customer, old)
+
+
+async def test_stripe_unreachable_gives_a_message_and_changes_nothing(
+    session, gateway, stripe_settings, customer_with_visa
+):
+    customer, old = customer_with_visa
+    setup = await cards.start_card_setup(customer.id, gateway)
+    await confirm_setup_intent_with_card(stripe_settings, setup.id, "5555555555554444")
+    unreachable = StripeGateway(
+        StripeSettings(
+            secret_key=stripe_settings.secret_key,
+            publishable_key=stripe_settings.publishable_key,
+            api_base="http://127.0.0.1:9",
+            js_url=stripe_settings.js_url,
+            webhook_secret=stripe_settings.webhook_secret,
+        ),
+        timeout_seconds=2,
+        max_network_retries=0,
+    )
+    with pytest.raises(PaymentsUnavailable) as error:
+        await cards.replace_card(customer.id, setup.id, TODAY, unreachable)
+    assert "non è raggiungibile" in error.value.message
+    await _assert_old_card_still_default(session, gateway, customer, old)
+
+
+async def test_setup_intent_of_another_customer_cannot_be_used(
+    session, gateway, stripe_settings, customer_with_visa
+):
+    customer, old = customer_with_visa
+    intruder = make_customer(session)
+    foreign = await cards.start_card_setup(intruder.id, gateway)
+    await confirm_setup_intent_with_card(stripe_settings, foreign.id, "5555555555554444")
+    with pytest.raises(CardError):
+        await cards.replace_card(customer.id, foreign.id, TODAY, gateway)
+    await _assert_old_card_still_default(session, gateway, customer, old)
+
+
+async def test_past_due_licence_is_charged_again_with_the_new_card(
+    session, gateway, stripe_settings
+):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000000000000341")
+    licence = make_active_licence(
+        session,
+        customer.id,
+        seats=2,
+        period_start=date(2026, 10, 28),
+        period_end=date(2026, 11, 28),
+    )
+    await renewals.renew_due(TODAY, gateway)
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).status == "past_due"
+
+    replaced = await _replace(gateway, stripe_settings, customer.id, "4242424242424242")
+
+    assert [result.status for result in replaced.retried] == ["succeeded"]
+    session.expire_all()
+    renewed = licences.get_licence(session, licence.id)
+    assert (renewed.status, renewed.period_start, renewed.period_end) == (
+        "active",
+        date(2026, 11, 28),
+        date(2026, 12, 28),
+    )
