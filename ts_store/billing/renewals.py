@@ -22,6 +22,7 @@ renewal quote (one whole period ending on the licence's anchor day) are pure fun
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -272,6 +273,12 @@ async def _advance(
         elif not (status == "suspended" and retry_now):
             break
         seen.add(period_end)
+        if not retry_now and _failure_not_recorded(licence, period_end):
+            # Another run's attempt failed and that run is recording it now (or stopped before
+            # it could): record it too (same values, optimistic lock) instead of charging again.
+            failure = _record_failure(licence_id, period_end, today, None)
+            events.extend([failure] if failure is not None else [])
+            break
         result, event = await _charge_renewal(licence, today, gateway, catalog, retry_now)
         retry_now = False
         events.append(event)
@@ -395,25 +402,61 @@ def _note_authentication_needed(operation_id: int) -> None:
             operations.update_operation(session, operation, failure_message=AUTHENTICATION_NEEDED)
 
 
+def _finished_attempts(licence_id: int, period_end: date) -> list[BillingOperation]:
+    with session_scope() as session:
+        attempts = renewal_queries.renewal_operations(session, licence_id, period_end)
+    return [operation for operation in attempts if operation.status not in _OPEN_OR_PAID]
+
+
+def _attempt_day(operation: BillingOperation) -> date:
+    """The store's day on which an attempt was made (the plan's `today`)."""
+    try:
+        return date.fromisoformat(json.loads(operation.request_json)["_today"])
+    except (ValueError, KeyError, TypeError):
+        return operation.created_at.date()
+
+
+def _failure_not_recorded(licence: Licence, period_end: date) -> bool:
+    """True when a finished attempt for this period is not reflected on the licence yet:
+    the licence is still active, or past due with the current rung already tried."""
+    finished = _finished_attempts(licence.id, period_end)
+    if not finished:
+        return False
+    if licence.status == "active":
+        return True
+    last_try = _attempt_day(finished[-1])
+    return licence.status == "past_due" and (
+        licence.next_retry_on is None or last_try >= licence.next_retry_on
+    )
+
+
 def _record_failure(
     licence_id: int, period_end: date, today: date, message: str | None
 ) -> LicenceEvent | None:
-    """A failed attempt: past due from today (first failure), or the next rung of the ladder."""
+    """Bring the licence in line with the failed attempts of the period's renewal.
+
+    Past due since the day of the first failed attempt; next retry: the first rung of the
+    ladder after the last attempt. Derived from the stored attempts, so two processes write the
+    same values (and the optimistic lock lets one of them write).
+    """
+    finished = _finished_attempts(licence_id, period_end)
     with session_scope() as session:
         licence = licences.get_licence(session, licence_id)
-    if licence is None or licence.period_end != period_end:
+    if licence is None or licence.period_end != period_end or not finished:
         return None
+    first_failure, last_try = _attempt_day(finished[0]), _attempt_day(finished[-1])
+    message = message or finished[-1].failure_message
     if licence.status == "active":
         action = "past_due"
         changes = {
             "status": "past_due",
-            "past_due_since": today,
-            "next_retry_on": next_retry_after(today, today),
+            "past_due_since": first_failure,
+            "next_retry_on": next_retry_after(first_failure, last_try),
         }
     elif licence.status == "past_due":
         action = "retry_failed"
-        first_failure = licence.past_due_since or today
-        changes = {"next_retry_on": next_retry_after(first_failure, today)}
+        since = licence.past_due_since or first_failure
+        changes = {"next_retry_on": next_retry_after(since, last_try)}
     else:
         action, changes = "retry_failed", {}
     written = _write(licence, today, action, changes, message=message, period_end=period_end)
