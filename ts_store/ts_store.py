@@ -12,6 +12,7 @@ from ts_store.payments.webhook import webhook_route
 from ts_store.ui import routes
 from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
 from ts_store.ui.pages.contact import ContactState, contact_page
+from ts_store.ui.pages.documents import DocumentsState, documents_page
 from ts_store.ui.pages.lab import LabState, lab_page
 from ts_store.ui.pages.licence import LicenceState, licence_page
 from ts_store.ui.pages.login import login_page
@@ -88,4 +89,10 @@ app.add_page(
     route=routes.PAYMENT_METHODS,
     title="Metodi di pagamento · TS Store",
     on_load=[SessionState.require_login, PaymentMethodsState.load],
+)
+app.add_page(
+    documents_page,
+    route=routes.DOCUMENTS,
+    title="Documenti · TS Store",
+    on_load=[SessionState.require_login, DocumentsState.load],
 )

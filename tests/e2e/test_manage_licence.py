@@ -63,6 +63,18 @@ def test_article_scenario_2_to_5_users_shows_the_rateo_and_applies(
         assert document.gross_cents == 3660
     screenshots(page, "aggiorna-servizi-applied")
 
+    page.goto(f"{running_app.url}/myarea/documenti")
+    page.wait_for_selector(".document-row")
+    row = text_of(page, ".document-row")
+    assert document.number in row and "36,60 €" in row and "30,00 €" in row
+    page.click("#show-" + document.number.replace("/", "-"))
+    page.wait_for_selector("#document-detail")
+    assert "3 × 25,00 € × 12/30 giorni" in text_of(page, "#document-detail")
+    with page.expect_download() as download:
+        page.click("#download-pdf")
+    assert download.value.suggested_filename == f"documento-{document.number.replace('/', '-')}.pdf"
+    screenshots(page, "documenti")
+
 
 def test_downgrade_is_scheduled_then_undone(page, running_app, article_customer):
     customer, licence = article_customer

@@ -28,3 +28,4 @@ def purchase_url(licence_id: int) -> str:
 
 
 STRIPE_WEBHOOK = "/stripe/webhook"  # backend route (Starlette), not a page
+DOCUMENTS = "/myarea/documenti"

@@ -13,6 +13,7 @@ from ts_store.ui.theme import PAGE_MAX_WIDTH
 NAV_LINKS: list[tuple[str, str, bool]] = [
     ("I miei abbonamenti", routes.MYAREA, False),
     ("Confronta i piani", routes.PLANS, False),
+    ("Documenti", routes.DOCUMENTS, False),
     ("Metodi di pagamento", routes.PAYMENT_METHODS, False),
     ("Contattaci", routes.CONTACT, False),
     ("Laboratorio prezzi", routes.LAB, True),

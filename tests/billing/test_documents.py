@@ -1,0 +1,65 @@
+"""'Documenti': the owner sees their documents with lines and totals, and gets a real PDF."""
+
+from datetime import date
+
+import pytest
+
+from tests.fixtures.factories import make_customer
+from ts_store.billing.documents import document_for, documents_for
+from ts_store.billing.errors import NotAllowed
+from ts_store.store import documents, operations
+from ts_store.ui.document_pdf import document_pdf
+
+LINE = {
+    "kind": "added_seats",
+    "description": "Utenti aggiunti al piano Pro (rateo)",
+    "quantity": 3,
+    "unit_cents": 2500,
+    "days": 12,
+    "period_days": 30,
+    "amount_cents": 3000,
+}
+
+
+@pytest.fixture
+def issued(session):
+    customer = make_customer(session)
+    op, _ = operations.start_operation(session, "doc-op", customer_id=customer.id, kind="change")
+    document = documents.issue_document(
+        session,
+        operation_id=op.id,
+        customer_id=customer.id,
+        licence_id=None,
+        issued_on=date(2026, 11, 28),
+        description="CRM in Cloud – modifica licenza",
+        lines=[LINE],
+        billing={"company_name": "Bianchi Consulting S.r.l.", "vat_number": "12345670157"},
+        net_cents=3000,
+        vat_cents=660,
+        gross_cents=3660,
+    )
+    session.commit()
+    return customer, document
+
+
+def test_owner_lists_the_document_with_its_lines(session, issued):
+    customer, _document = issued
+    [view] = documents_for(session, customer.id)
+    assert (view.number, view.gross_cents) == ("2026/000001", 3660)
+    [line] = view.lines
+    assert (line.quantity, line.days, line.period_days, line.amount_cents) == (3, 12, 30, 3000)
+
+
+def test_another_customer_cannot_open_the_document(session, issued):
+    _, document = issued
+    intruder = make_customer(session)
+    assert documents_for(session, intruder.id) == []
+    with pytest.raises(NotAllowed):
+        document_for(session, intruder.id, document.id)
+
+
+def test_pdf_is_a_pdf_with_number_and_total(session, issued):
+    customer, document = issued
+    pdf = document_pdf(document_for(session, customer.id, document.id), "IVA 22%")
+    assert pdf.startswith(b"%PDF-")
+    assert len(pdf) > 1000

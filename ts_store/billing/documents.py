@@ -1,0 +1,73 @@
+"""The customer's billing documents, for the 'Documenti' page: only the owner ever reads them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from ts_store.billing.errors import NotAllowed
+from ts_store.store import documents
+from ts_store.store.models import BillingDocument
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    description: str
+    quantity: int
+    unit_cents: int
+    days: int
+    period_days: int
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: int
+    number: str
+    issued_on: date
+    description: str
+    lines: tuple[DocumentLine, ...]
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+    billing: dict[str, Any]
+
+
+def _view(document: BillingDocument) -> DocumentView:
+    lines = tuple(
+        DocumentLine(
+            description=str(line.get("description") or line.get("kind", "")),
+            quantity=int(line["quantity"]),
+            unit_cents=int(line["unit_cents"]),
+            days=int(line["days"]),
+            period_days=int(line["period_days"]),
+            amount_cents=int(line["amount_cents"]),
+        )
+        for line in json.loads(document.lines_json)
+    )
+    return DocumentView(
+        id=document.id,
+        number=document.number,
+        issued_on=document.issued_on,
+        description=document.description,
+        lines=lines,
+        net_cents=document.net_cents,
+        vat_cents=document.vat_cents,
+        gross_cents=document.gross_cents,
+        billing=json.loads(document.billing_json),
+    )
+
+
+def documents_for(session: Session, customer_id: int) -> list[DocumentView]:
+    return [_view(document) for document in documents.documents_of(session, customer_id)]
+
+
+def document_for(session: Session, customer_id: int, document_id: int) -> DocumentView:
+    document = documents.owned_document(session, customer_id, document_id)
+    if document is None:
+        raise NotAllowed("Documento non trovato.")
+    return _view(document)

@@ -1,0 +1,236 @@
+"""'Documenti': the customer's billing documents, a detail view and the PDF."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from ts_store.billing.catalog import current_catalog
+from ts_store.billing.documents import DocumentView, document_for, documents_for
+from ts_store.billing.errors import NotAllowed
+from ts_store.store.db import session_scope
+from ts_store.ui import routes
+from ts_store.ui.components.layout import page_shell
+from ts_store.ui.document_pdf import document_pdf
+from ts_store.ui.formatting import format_cents, format_date, format_percent
+from ts_store.ui.session import customer_id_of
+
+
+@dataclasses.dataclass
+class DocumentRow:
+    document_id: int = 0
+    number: str = ""
+    date: str = ""
+    description: str = ""
+    net: str = ""
+    vat: str = ""
+    gross: str = ""
+
+
+@dataclasses.dataclass
+class LineRow:
+    description: str = ""
+    detail: str = ""
+    amount: str = ""
+
+
+def _row(view: DocumentView) -> DocumentRow:
+    return DocumentRow(
+        document_id=view.id,
+        number=view.number,
+        date=format_date(view.issued_on),
+        description=view.description,
+        net=format_cents(view.net_cents),
+        vat=format_cents(view.vat_cents),
+        gross=format_cents(view.gross_cents),
+    )
+
+
+def _line_rows(view: DocumentView) -> list[LineRow]:
+    rows = []
+    for line in view.lines:
+        detail = f"{line.quantity} × {format_cents(line.unit_cents)}"
+        if line.days != line.period_days:
+            detail += f" × {line.days}/{line.period_days} giorni"
+        rows.append(LineRow(line.description, detail, format_cents(line.amount_cents)))
+    return rows
+
+
+def _vat_label() -> str:
+    return f"IVA {format_percent(current_catalog().vat_percent)}"
+
+
+class DocumentsState(rx.State):
+    rows: list[DocumentRow] = []
+    loaded: bool = False
+    selected: DocumentRow = DocumentRow()
+    selected_lines: list[LineRow] = []
+    billing_lines: list[str] = []
+    vat_label: str = ""
+    error: str = ""
+
+    @rx.event
+    async def load(self):
+        customer_id = await customer_id_of(self)
+        if customer_id is None:
+            return rx.redirect(routes.login_url(routes.DOCUMENTS))
+        with session_scope() as session:
+            self.rows = [_row(view) for view in documents_for(session, customer_id)]
+        self.selected = DocumentRow()
+        self.selected_lines, self.billing_lines = [], []
+        self.vat_label = _vat_label()
+        self.error = ""
+        self.loaded = True
+        return None
+
+    async def _owned(self, document_id: int) -> DocumentView | None:
+        customer_id = await customer_id_of(self)
+        if customer_id is None or not isinstance(document_id, int):
+            return None
+        try:
+            with session_scope() as session:
+                return document_for(session, customer_id, document_id)
+        except NotAllowed as exc:
+            self.error = exc.message
+            return None
+
+    @rx.event
+    async def show(self, document_id: int):
+        view = await self._owned(document_id)
+        if view is None:
+            return
+        self.selected = _row(view)
+        self.selected_lines = _line_rows(view)
+        self.billing_lines = [
+            str(view.billing.get(key))
+            for key in ("company_name", "vat_number", "address", "postal_code", "city", "province")
+            if view.billing.get(key)
+        ]
+
+    @rx.event
+    async def download(self, document_id: int):
+        view = await self._owned(document_id)
+        if view is None:
+            return None
+        return rx.download(
+            data=document_pdf(view, _vat_label()),
+            filename=f"documento-{view.number.replace('/', '-')}.pdf",
+            mime_type="application/pdf",
+        )
+
+
+def _table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                *[
+                    rx.table.column_header_cell(h)
+                    for h in ("Numero", "Data", "Descrizione", "Imponibile", "IVA", "Totale", "")
+                ]
+            )
+        ),
+        rx.table.body(
+            rx.foreach(
+                DocumentsState.rows,
+                lambda row: rx.table.row(
+                    rx.table.cell(row.number),
+                    rx.table.cell(row.date),
+                    rx.table.cell(row.description),
+                    rx.table.cell(row.net),
+                    rx.table.cell(row.vat),
+                    rx.table.cell(rx.text.strong(row.gross)),
+                    rx.table.cell(
+                        rx.hstack(
+                            rx.button(
+                                "Dettaglio",
+                                size="1",
+                                variant="soft",
+                                on_click=DocumentsState.show(row.document_id),
+                                id="show-" + row.number.replace("/", "-"),
+                            ),
+                            rx.button(
+                                "PDF",
+                                size="1",
+                                variant="outline",
+                                on_click=DocumentsState.download(row.document_id),
+                            ),
+                        )
+                    ),
+                    class_name="document-row",
+                ),
+            )
+        ),
+        width="100%",
+        variant="surface",
+    )
+
+
+def _detail() -> rx.Component:
+    selected = DocumentsState.selected
+    return rx.cond(
+        selected.document_id > 0,
+        rx.card(
+            rx.vstack(
+                rx.heading(rx.text("Documento n. ", selected.number), size="4", as_="h2"),
+                rx.text("Data: ", selected.date, size="2"),
+                rx.text(DocumentsState.billing_lines.join(" · "), size="2", color_scheme="gray"),
+                rx.text(selected.description, weight="medium"),
+                rx.foreach(
+                    DocumentsState.selected_lines,
+                    lambda line: rx.hstack(
+                        rx.text(line.description, " (", line.detail, ")", size="2"),
+                        rx.spacer(),
+                        rx.text(line.amount, size="2"),
+                        width="100%",
+                    ),
+                ),
+                rx.separator(),
+                rx.hstack(rx.text("Imponibile"), rx.spacer(), rx.text(selected.net), width="100%"),
+                rx.hstack(
+                    rx.text(DocumentsState.vat_label),
+                    rx.spacer(),
+                    rx.text(selected.vat),
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.text.strong("Totale"),
+                    rx.spacer(),
+                    rx.text.strong(selected.gross),
+                    width="100%",
+                ),
+                rx.button(
+                    "Scarica PDF",
+                    on_click=DocumentsState.download(selected.document_id),
+                    id="download-pdf",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+            id="document-detail",
+        ),
+    )
+
+
+def documents_page() -> rx.Component:
+    return page_shell(
+        rx.cond(
+            DocumentsState.loaded,
+            rx.cond(
+                DocumentsState.rows.length() > 0,
+                rx.vstack(
+                    rx.box(_table(), overflow_x="auto", width="100%"),
+                    _detail(),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.text(
+                    "Non ci sono ancora documenti: li trovi qui dopo ogni addebito.",
+                    id="no-documents",
+                ),
+            ),
+            rx.center(rx.spinner(size="3"), padding="2rem", width="100%"),
+        ),
+        title="Documenti",
+    )
