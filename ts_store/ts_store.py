@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import reflex as rx
 from starlette.applications import Starlette
 
@@ -96,3 +98,9 @@ app.add_page(
     title="Documenti · TS Store",
     on_load=[SessionState.require_login, DocumentsState.load],
 )
+
+if os.environ.get("TS_STORE_BENCHMARK") == "1":  # benchmarks only: never mounted otherwise
+    from ts_store.ui.pages.bench import bench_page, install_counters
+
+    install_counters()
+    app.add_page(bench_page, route="/bench", title="Benchmark")

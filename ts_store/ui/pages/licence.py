@@ -106,6 +106,7 @@ class LicenceState(rx.State):
         self.target_plan = snapshot.renewal.plan
         self.target_cycle = str(snapshot.renewal.cycle)
         self._operation_key = ""
+        self._show_plan_choices()
         self._recalculate()
         self.loaded = True
 
@@ -145,6 +146,32 @@ class LicenceState(rx.State):
             return
         catalog = current_catalog()
         self._operation_key = ""
+        text = self.seats_input.strip()
+        if not text.isdigit():
+            self.preview_error = "Numero utenti: inserisci un numero intero."
+            self.can_confirm = False
+            return
+        target = changes.target_of(
+            snapshot, plan=self.target_plan, cycle=Cycle(self.target_cycle), seats=int(text)
+        )
+        try:
+            result = changes.preview(snapshot, target, self._today, catalog)
+        except InputError as exc:
+            self.preview_error = exc.message
+            self.can_confirm = False
+            return
+        self.preview_error = ""
+        self.preview = quote_view(result, catalog)
+        unchanged = (
+            result.effective_now == snapshot.current
+            and result.at_renewal.configuration == snapshot.renewal
+        )
+        self.can_confirm = not unchanged and not self.refusal
+
+    def _show_plan_choices(self) -> None:
+        """What depends on the plan only: recomputed when the plan changes, not on every click."""
+        snapshot = self._snapshot
+        catalog = current_catalog()
         plan = catalog.plan(self.target_plan)
         self.seat_limits = (
             f"Il piano {plan.name} consente da {plan.min_seats} a {plan.max_seats} utenti."
@@ -167,27 +194,6 @@ class LicenceState(rx.State):
             )
             for p in catalog.plans
         ]
-        text = self.seats_input.strip()
-        if not text.isdigit():
-            self.preview_error = "Numero utenti: inserisci un numero intero."
-            self.can_confirm = False
-            return
-        target = changes.target_of(
-            snapshot, plan=self.target_plan, cycle=Cycle(self.target_cycle), seats=int(text)
-        )
-        try:
-            result = changes.preview(snapshot, target, self._today, catalog)
-        except InputError as exc:
-            self.preview_error = exc.message
-            self.can_confirm = False
-            return
-        self.preview_error = ""
-        self.preview = quote_view(result, catalog)
-        unchanged = (
-            result.effective_now == snapshot.current
-            and result.at_renewal.configuration == snapshot.renewal
-        )
-        self.can_confirm = not unchanged and not self.refusal
 
     @rx.event
     def set_section(self, value: str):
@@ -217,6 +223,7 @@ class LicenceState(rx.State):
     def choose_plan(self, code: str):
         if current_catalog().has_plan(str(code)):
             self.target_plan = str(code)
+            self._show_plan_choices()
             self._recalculate()
 
     @rx.event

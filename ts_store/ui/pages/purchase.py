@@ -114,6 +114,7 @@ class PurchaseState(rx.State):
         if not resuming:
             self._start_wizard(stored_profile)
         self.loaded = True
+        self._show_plan()
         self._recalculate()
         if self.step == 3 and self.entering_card:
             return PurchaseState.open_card_form(False)
@@ -184,14 +185,6 @@ class PurchaseState(rx.State):
         catalog = current_catalog()
         if not catalog.has_plan(self.plan):
             return
-        plan = catalog.plan(self.plan)
-        self.plan_note = (
-            f"Il piano {plan.name} consente da {plan.min_seats} a {plan.max_seats} utenti."
-        )
-        self.annual_saving = (
-            f"Con la fatturazione annuale risparmi {format_cents(plan.annual_saving_cents())} "
-            "per utente all'anno."
-        )
         self._operation_key = ""
         text = self.seats_input.strip()
         if not text.isdigit():
@@ -206,6 +199,17 @@ class PurchaseState(rx.State):
             return
         self.preview_error = ""
         self.preview = quote_view(result, catalog)
+
+    def _show_plan(self) -> None:
+        """Texts that depend on the plan only (not recomputed on every users click)."""
+        plan = current_catalog().plan(self.plan)
+        self.plan_note = (
+            f"Il piano {plan.name} consente da {plan.min_seats} a {plan.max_seats} utenti."
+        )
+        self.annual_saving = (
+            f"Con la fatturazione annuale risparmi {format_cents(plan.annual_saving_cents())} "
+            "per utente all'anno."
+        )
 
     @rx.event
     def set_seats(self, value: str):
@@ -229,6 +233,7 @@ class PurchaseState(rx.State):
     def set_plan(self, code: str):
         if current_catalog().has_plan(str(code)):
             self.plan = str(code)
+            self._show_plan()
             self._recalculate()
 
     @rx.event

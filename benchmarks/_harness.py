@@ -1,0 +1,176 @@
+"""What every benchmark needs: localstripe and the app in production mode on loopback, seeded.
+
+Reuses the end-to-end fixture's pieces (temporary copy of the app, migrated SQLite file), with
+TS_STORE_BENCHMARK=1 so the benchmark-only page and call counters are mounted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import Session
+
+from tests.e2e.helpers import run_async
+from tests.fixtures.app import APP_FILES, ROOT, _wait_until_up, free_port
+from tests.fixtures.database import migrate
+from tests.fixtures.factories import give_card, make_active_licence, make_customer, make_trial
+from tests.fixtures.localstripe import READY_PREFIX
+from ts_store.billing.clock import set_simulated_today
+from ts_store.payments.config import StripeSettings
+from ts_store.payments.gateway import StripeGateway
+from ts_store.store.db import make_engine
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class Stack:
+    url: str
+    workdir: Path
+    engine: object
+    stripe: StripeSettings
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+
+@contextmanager
+def localstripe() -> Iterator[StripeSettings]:
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "tools/localstripe_server.py"), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        for line in process.stdout:
+            if line.startswith(READY_PREFIX):
+                base = line[len(READY_PREFIX) :].strip()
+                break
+        yield StripeSettings(
+            secret_key="sk_test_bench",
+            publishable_key="pk_test_bench",
+            api_base=base,
+            js_url=f"{base}/js.stripe.com/v3/",
+            webhook_secret="whsec_bench",
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    with localstripe() as stripe_settings, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        for name in APP_FILES:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(
+                    source, workdir / name, ignore=shutil.ignore_patterns("__pycache__")
+                )
+            elif source.exists():
+                shutil.copy(source, workdir / name)
+        db_url = f"sqlite:///{workdir / 'bench.db'}"
+        migrate(db_url)
+        port = free_port()
+        env = dict(
+            os.environ,
+            TS_STORE_DB_URL=db_url,
+            TS_STORE_PORT=str(port),
+            TS_STORE_BENCHMARK="1",
+            TS_STORE_STRIPE_SECRET_KEY=stripe_settings.secret_key,
+            TS_STORE_STRIPE_PUBLISHABLE_KEY=stripe_settings.publishable_key,
+            TS_STORE_STRIPE_API_BASE=stripe_settings.api_base or "",
+            TS_STORE_STRIPE_JS_URL=stripe_settings.js_url,
+            TS_STORE_STRIPE_WEBHOOK_SECRET=stripe_settings.webhook_secret,
+            REFLEX_BUN_PATH=str(ROOT / ".tools/node_modules/bun/bin/bun.exe"),
+            BUN_INSTALL_CACHE_DIR=str(ROOT / ".cache/bun"),
+            REFLEX_DIR=str(ROOT / ".cache/reflex"),
+            REFLEX_TELEMETRY_ENABLED="false",
+            REFLEX_CHECK_LATEST_VERSION="0",
+            PYTHONPATH=str(workdir),
+            TS_STORE_RENEWAL_INTERVAL_SECONDS="0",
+            **(extra_env or {}),
+        )
+        env.pop("TS_STORE_TODAY", None)
+        log_path = workdir / "app.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                [
+                    str(ROOT / ".venv/bin/reflex"),
+                    "run",
+                    "--env",
+                    "prod",
+                    "--backend-host",
+                    "127.0.0.1",
+                ],
+                cwd=workdir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        url = f"http://127.0.0.1:{port}"
+        engine = make_engine(db_url)
+        try:
+            _wait_until_up(url, process, log_path, timeout=600)
+            stack = Stack(url=url, workdir=workdir, engine=engine, stripe=stripe_settings)
+            with stack.session() as session:
+                set_simulated_today(session, date(2026, 11, 28))
+                session.commit()
+            yield stack
+        finally:
+            engine.dispose()
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def seed_active_customer(stack: Stack):
+    """The article's customer: Pro monthly, 2 users, mid-period, a 4242 card."""
+    with stack.session() as session:
+        customer = make_customer(session)
+        run_async(give_card(session, StripeGateway(stack.stripe), customer))
+        licence = make_active_licence(session, customer.id, seats=2)
+    return customer, licence
+
+
+def seed_trial_customer(stack: Stack):
+    with stack.session() as session:
+        customer = make_customer(session)
+        trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
+    return customer, trial
+
+
+def summary(name: str, samples: list[float], unit: str = "ms") -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    figures = {"median": statistics.median(ordered), "p95": p95, "max": ordered[-1]}
+    print(
+        f"{name:<44} n={len(ordered):<4} median={figures['median']:8.2f} {unit}  "
+        f"p95={figures['p95']:8.2f} {unit}  max={figures['max']:8.2f} {unit}"
+    )
+    return figures
