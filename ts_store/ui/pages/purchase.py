@@ -36,6 +36,16 @@ from ts_store.ui.session import customer_id_of
 
 STEPS = ("I tuoi dati", "Configura la licenza", "Pagamento", "Conferma")
 DONE = 5
+# A native dropdown ("menu a tendina"): no popover to mount and unmount on every plan change.
+NATIVE_SELECT_STYLE = {
+    "width": "100%",
+    "height": "var(--space-6)",
+    "padding": "0 var(--space-2)",
+    "border": "1px solid var(--gray-a7)",
+    "border_radius": "var(--radius-2)",
+    "background": "var(--color-surface)",
+    "font_size": "var(--font-size-2)",
+}
 FIELD_HINTS = {
     "vat_number": "11 cifre",
     "tax_code": "16 caratteri (persona) o 11 cifre (azienda)",
@@ -499,18 +509,16 @@ def _step_configuration() -> rx.Component:
         ),
         rx.text(PurchaseState.plan_note, size="1", color_scheme="gray"),
         rx.text("Abbonamento", weight="medium"),
-        rx.select.root(
-            rx.select.trigger(width="100%", id="purchase-plan"),
-            rx.select.content(
-                rx.foreach(
-                    PurchaseState.plan_options,
-                    lambda option: rx.select.item(
-                        option.label, value=option.code, id="purchase-plan-" + option.code
-                    ),
-                )
+        rx.el.select(
+            rx.foreach(
+                PurchaseState.plan_options,
+                lambda option: rx.el.option(option.label, value=option.code),
             ),
             value=PurchaseState.plan,
             on_change=PurchaseState.set_plan,
+            id="purchase-plan",
+            aria_label="Abbonamento",
+            style=NATIVE_SELECT_STYLE,
         ),
         rx.link(
             "Confronta i piani", href=routes.PLANS, is_external=True, size="2", id="compare-plans"
