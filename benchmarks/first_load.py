@@ -35,7 +35,7 @@ def measure(runs: int) -> None:
             login_page.close()
             page = context.new_page()
             responses = []
-            page.on("response", lambda response: responses.append(response))
+            page.on("response", lambda response, seen=responses: seen.append(response))
             page.add_init_script("""
               window.__firstState = null;
               const NativeWS = window.WebSocket;

@@ -1,0 +1,25 @@
+"""Every benchmark, one after the other, each starting and stopping what it needs.
+
+Run: .venv/bin/python benchmarks/run_all.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = ("quote_batch.py", "preview_latency.py", "backend_throughput.py", "first_load.py")
+
+
+def main() -> int:
+    failed = 0
+    for script in SCRIPTS:
+        print(f"\n=== {script}", flush=True)
+        failed += subprocess.call([sys.executable, str(HERE / script)]) != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
