@@ -149,9 +149,7 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
             )
         results["plan"] = summary("wizard: plan Pro <-> Business", plan_switch)
         browser.close()
-        state_files = sorted(
-            (stack.workdir / ".states").glob("*.pkl"), key=lambda path: path.stat().st_size
-        )
+        sizes = sorted(path.stat().st_size for path in (stack.workdir / ".states").glob("*.pkl"))
 
     print()
     for key, label in (("seats", "Aggiorna servizi"), ("plan", "wizard plan change")):
@@ -162,8 +160,7 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
             f"state delta per preview: median {statistics.median(delta_frames):.0f} B, "
             f"max {max(delta_frames)} B over {len(delta_frames)} frames (target <= 2048 B)"
         )
-    if state_files:
-        sizes = [path.stat().st_size for path in state_files]
+    if sizes:
         print(
             f"serialized state: {len(sizes)} substate files for 3 browser tabs, largest "
             f"{sizes[-1]} B, total {sum(sizes)} B (~{sum(sizes) // 3} B per session; "
