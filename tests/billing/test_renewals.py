@@ -677,3 +677,16 @@ async def test_background_task_renews_on_start_and_keeps_running(session, gatewa
             await task
     assert _reload(session, licence).period_end == date(2027, 1, 10)
     assert len(documents.documents_of(session, customer.id)) == 1
+
+
+def test_the_app_registers_the_renewal_task():
+    probe = (
+        "import ts_store.ts_store as m\n"
+        "from ts_store.billing.renewal_task import periodic_renewals\n"
+        "print(periodic_renewals in m.app.get_lifespan_tasks())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("True")

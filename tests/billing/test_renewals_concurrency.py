@@ -7,7 +7,8 @@ How this is proved:
    second run must charge nothing, then the first one finishes.
 2. Two real processes (multiprocessing "spawn", each with its own interpreter, event loop,
    engine and Stripe client) released together by a barrier on the same database file, over
-   licences whose cards succeed and licences whose cards fail.
+   licences whose cards succeed and licences whose cards fail: on the renewal day, then again
+   on the first retry day of the failed ones.
 
 Each time the PaymentIntents are listed from localstripe's API (localstripe ignores idempotency
 keys, so any double charge would show up there), together with our operations and documents.
@@ -118,18 +119,14 @@ def _run_in_process(db_url: str, settings: dict, today: str, barrier, results) -
     results.put([asdict(event) | {"on": str(event.on)} for event in report.events])
 
 
-async def test_two_processes_at_once_make_one_charge_per_licence(
-    session, gateway, stripe_settings, db_url
-):
-    cards = [OK_CARD] * 6 + [FAILING_CARD] * 2
-    made = await _licences_with_cards(session, gateway, cards)
+async def _race(db_url: str, stripe_settings, day: date) -> list[list[dict]]:
+    """Run renew_due(day) in two fresh processes released together; their events."""
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
     settings = asdict(stripe_settings)
     processes = [
         context.Process(
-            target=_run_in_process,
-            args=(db_url, settings, RENEWAL_DAY.isoformat(), barrier, results),
+            target=_run_in_process, args=(db_url, settings, day.isoformat(), barrier, results)
         )
         for _ in range(2)
     ]
@@ -139,6 +136,20 @@ async def test_two_processes_at_once_make_one_charge_per_licence(
     for process in processes:
         await asyncio.to_thread(process.join, 60)
         assert process.exitcode == 0
+    for number, report in enumerate(reports, 1):  # shown with -s: who did what
+        print(
+            f"{day} process {number}:", json.dumps([(e["licence_id"], e["action"]) for e in report])
+        )
+    return reports
+
+
+async def test_two_processes_at_once_make_one_charge_per_licence_and_one_per_retry(
+    session, gateway, stripe_settings, db_url
+):
+    cards = [OK_CARD] * 4 + [FAILING_CARD] * 4
+    made = await _licences_with_cards(session, gateway, cards)
+
+    reports = await _race(db_url, stripe_settings, RENEWAL_DAY)
 
     session.expire_all()
     for (customer, licence), card in zip(made, cards, strict=True):
@@ -160,9 +171,42 @@ async def test_two_processes_at_once_make_one_charge_per_licence(
             ).all()
             assert len(past_due_entries) == 1
     issued = [d for d in documents.all_documents(session) if d.issued_on == RENEWAL_DAY]
-    assert sorted(d.sequence for d in issued) == list(range(1, 7))  # no gaps, no duplicates
+    assert sorted(d.sequence for d in issued) == list(range(1, 5))  # no gaps, no duplicates
     # Both processes really went through the licences: between them every licence was seen.
     seen = {event["licence_id"] for report in reports for event in report}
     assert seen == {licence.id for _, licence in made}
-    for number, report in enumerate(reports, 1):  # shown with -s: who did what
-        print(f"process {number}:", json.dumps([(e["licence_id"], e["action"]) for e in report]))
+
+    await _race(db_url, stripe_settings, date(2026, 12, 11))  # the first rung of the ladder
+
+    session.expire_all()
+    for (customer, licence), card in zip(made, cards, strict=True):
+        intents = payment_intents_of(stripe_settings, customer.stripe_customer_id)
+        state = licences.get_licence(session, licence.id)
+        if card == OK_CARD:
+            assert len(intents) == 1
+        else:
+            assert len(intents) == 2, (licence.id, intents)
+            assert (state.status, state.next_retry_on) == ("past_due", date(2026, 12, 13))
+
+
+async def test_double_retry_after_card_replacement_while_the_first_is_charging_charges_once(
+    session, gateway, stripe_settings
+):
+    [(customer, licence)] = await _licences_with_cards(session, gateway, [FAILING_CARD])
+    await renewals.renew_due(RENEWAL_DAY, gateway)
+    await give_card(session, gateway, customer, OK_CARD)
+    held = HeldGateway(gateway)
+
+    first = asyncio.create_task(renewals.retry_past_due(customer.id, RENEWAL_DAY, held))
+    await held.entered.wait()
+    second = await renewals.retry_past_due(customer.id, RENEWAL_DAY, gateway)  # double click
+    held.release.set()
+    [first_result] = await first
+
+    assert [r.status for r in second] == ["charging"]
+    assert first_result.status == "succeeded"
+    intents = payment_intents_of(stripe_settings, customer.stripe_customer_id)
+    assert sorted(pi["status"] for pi in intents).count("succeeded") == 1
+    assert len(intents) == 2  # the failed renewal on the old card, one recovery
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).status == "active"

@@ -273,13 +273,17 @@ async def _advance(
         elif not (status == "suspended" and retry_now):
             break
         seen.add(period_end)
-        if not retry_now and _failure_not_recorded(licence, period_end):
+        # One read of the period's attempts decides both whether to charge and under which key:
+        # a run that saw no attempt uses the first key and so finds the other run's operation.
+        attempts = _attempts(licence_id, period_end)
+        if not retry_now and _failure_not_recorded(licence, attempts):
             # Another run's attempt failed and that run is recording it now (or stopped before
             # it could): record it too (same values, optimistic lock) instead of charging again.
             failure = _record_failure(licence_id, period_end, today, None)
             events.extend([failure] if failure is not None else [])
             break
-        result, event = await _charge_renewal(licence, today, gateway, catalog, retry_now)
+        key = _attempt_key(attempts, renewal_queries.renewal_key(licence_id, period_end))
+        result, event = await _charge_renewal(licence, key, today, gateway, catalog, retry_now)
         retry_now = False
         events.append(event)
         if result is None:
@@ -297,6 +301,7 @@ async def _advance(
 
 async def _charge_renewal(
     licence: Licence,
+    key: str,
     today: date,
     gateway: StripeGateway | None,
     catalog: Catalog,
@@ -311,11 +316,6 @@ async def _charge_renewal(
         renewal = renewal_quote(catalog, period_end, anchor_day, configuration)
     except QuoteError as exc:
         return None, _error_event(licence.id, today, exc.message, licence)
-    with session_scope() as session:
-        key = _attempt_key(
-            renewal_queries.renewal_operations(session, licence.id, period_end),
-            renewal_queries.renewal_key(licence.id, period_end),
-        )
     plan_name = catalog.plan(configuration.plan).name
     last_day = renewal.at_renewal.date - timedelta(days=1)
     line = (
@@ -402,9 +402,12 @@ def _note_authentication_needed(operation_id: int) -> None:
             operations.update_operation(session, operation, failure_message=AUTHENTICATION_NEEDED)
 
 
-def _finished_attempts(licence_id: int, period_end: date) -> list[BillingOperation]:
+def _attempts(licence_id: int, period_end: date) -> list[BillingOperation]:
     with session_scope() as session:
-        attempts = renewal_queries.renewal_operations(session, licence_id, period_end)
+        return renewal_queries.renewal_operations(session, licence_id, period_end)
+
+
+def _finished(attempts: list[BillingOperation]) -> list[BillingOperation]:
     return [operation for operation in attempts if operation.status not in _OPEN_OR_PAID]
 
 
@@ -416,11 +419,12 @@ def _attempt_day(operation: BillingOperation) -> date:
         return operation.created_at.date()
 
 
-def _failure_not_recorded(licence: Licence, period_end: date) -> bool:
+def _failure_not_recorded(licence: Licence, attempts: list[BillingOperation]) -> bool:
     """True when a finished attempt for this period is not reflected on the licence yet:
-    the licence is still active, or past due with the current rung already tried."""
-    finished = _finished_attempts(licence.id, period_end)
-    if not finished:
+    the licence is still active, or past due with the current rung already tried. Never
+    while an attempt is in progress (that one is found again under its key)."""
+    finished = _finished(attempts)
+    if not finished or len(finished) < len(attempts):
         return False
     if licence.status == "active":
         return True
@@ -439,7 +443,7 @@ def _record_failure(
     ladder after the last attempt. Derived from the stored attempts, so two processes write the
     same values (and the optimistic lock lets one of them write).
     """
-    finished = _finished_attempts(licence_id, period_end)
+    finished = _finished(_attempts(licence_id, period_end))
     with session_scope() as session:
         licence = licences.get_licence(session, licence_id)
     if licence is None or licence.period_end != period_end or not finished:
@@ -551,8 +555,12 @@ async def _remove_expired_data(
     for licence in expired:
         try:
             events.extend(await _remove_data(licence, today, catalog, gateway))
-        except PaymentsError as exc:
+        except PaymentsError as exc:  # Stripe unreachable: the next run tries again
             events.append(_error_event(licence.id, today, exc.message, licence))
+        except Exception as exc:
+            log.exception("data removal of licence %s failed", licence.id)
+            message = f"errore interno ({type(exc).__name__})"
+            events.append(_error_event(licence.id, today, message, licence))
     return events
 
 

@@ -357,6 +357,11 @@ def _report() -> rx.Component:
     )
 
 
+# A flex child grows to its content unless told it may shrink: wide tables scroll inside the
+# card on a phone instead of widening the page.
+_SHRINKABLE = {"width": "100%", "max_width": "100%", "min_width": "0"}
+
+
 def _header(*labels: str) -> rx.Component:
     return rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label in labels]))
 
@@ -400,11 +405,13 @@ def _licences_table() -> rx.Component:
                 ),
                 overflow_x="auto",
                 width="100%",
+                max_width="100%",
             ),
             spacing="3",
-            width="100%",
+            **_SHRINKABLE,
         ),
         id="lab-licences",
+        **_SHRINKABLE,
     )
 
 
@@ -446,12 +453,14 @@ def _documents_table() -> rx.Component:
                     ),
                     overflow_x="auto",
                     width="100%",
+                    max_width="100%",
                 ),
             ),
             spacing="3",
-            width="100%",
+            **_SHRINKABLE,
         ),
         id="lab-documents",
+        **_SHRINKABLE,
     )
 
 
@@ -467,7 +476,7 @@ def lab_page() -> rx.Component:
                     _licences_table(),
                     _documents_table(),
                     spacing="4",
-                    width="100%",
+                    **_SHRINKABLE,
                 ),
                 rx.callout(
                     "Questa pagina è riservata al product team.",
