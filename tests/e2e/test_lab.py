@@ -106,10 +106,9 @@ def test_product_team_sets_a_date_runs_renewals_and_sees_the_documents(
         assert "Sospesa" in card
         assert "Licenza sospesa dal 24/12/2026" in card and "61,00 € (IVA inclusa)" in card
         assert "sostituisci la carta" in card
-        page.click(f"#options-{unpaid.id}")  # "Acquista ora" is the primary button here
-        fix = page.locator(f"#action-fix-card-{unpaid.id}")
+        fix = page.locator(f"#action-fix-card-{unpaid.id}")  # the primary button: pay, not rebuy
         assert fix.inner_text() == "Metodi di pagamento"
-        page.keyboard.press("Escape")
+        assert page.locator(f"#buy-{unpaid.id}").count() == 0
         assert page.get_by_role("link", name="Laboratorio prezzi").count() == 0
         screenshots(page, "myarea-suspended")
 

@@ -96,7 +96,8 @@ def overview(licence: Licence, today: date, catalog: Catalog | None = None) -> L
     renewal = None
     target = renewal_configuration(licence)
     paid = status in (LicenceStatus.ACTIVE, LicenceStatus.PAST_DUE)
-    if paid and target is not None and licence.period_end and not licence.cancel_at_period_end:
+    renewing = status == LicenceStatus.ACTIVE and not licence.cancel_at_period_end
+    if renewing and target is not None and licence.period_end:
         net, vat, gross = renewal_amount(catalog, target)
         renewal = Renewal(
             on=licence.period_end,

@@ -35,11 +35,12 @@ def can_purchase(
 ) -> bool:
     """'Acquista ora' is offered on a trial, or after the end while the data is still kept.
 
-    A licence that is active (or past due, i.e. still ours to collect) is never bought twice.
+    A licence that is active, past due or suspended is never bought again: the last two are
+    recovered by paying the open renewal (replacing the card retries it at once).
     """
     if status == LicenceStatus.TRIAL:
         return True
-    if status in (LicenceStatus.TRIAL_EXPIRED, LicenceStatus.CANCELLED, LicenceStatus.SUSPENDED):
+    if status in (LicenceStatus.TRIAL_EXPIRED, LicenceStatus.CANCELLED):
         return ended_on is not None and today <= retention_until(ended_on, retention_days)
     return False
 
