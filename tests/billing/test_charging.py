@@ -228,3 +228,34 @@ async def test_abandoned_3d_secure_attempt_is_superseded_and_never_applied(
     assert late.status == "superseded"
     session.expire_all()
     assert licences.get_licence(session, licence.id).seats == 3
+
+
+async def test_no_answer_from_stripe_keeps_the_lock_and_a_retry_resends_the_same_operation(
+    session, gateway, stripe_settings, paying_licence
+):
+    from ts_store.payments.config import StripeSettings
+    from ts_store.payments.gateway import StripeGateway
+
+    silent = StripeGateway(
+        StripeSettings(
+            secret_key=stripe_settings.secret_key,
+            publishable_key=stripe_settings.publishable_key,
+            api_base="http://127.0.0.1:9",
+            js_url=stripe_settings.js_url,
+            webhook_secret=stripe_settings.webhook_secret,
+        ),
+        timeout_seconds=2,
+        max_network_retries=0,
+    )
+    first = await charging.execute(_plan(paying_licence, "no-answer"), silent)
+    assert (first.status, first.message) == ("unknown", charging.UNKNOWN_OUTCOME)
+
+    with pytest.raises(ConflictError):  # a new attempt could charge twice: refused
+        await charging.execute(_plan(paying_licence, "impatient-new-key"), gateway)
+
+    retry = await charging.execute(_plan(paying_licence, "no-answer"), gateway)
+    assert retry.status == "succeeded" and retry.operation_id == first.operation_id
+    customer = session.get(Customer, paying_licence.customer_id)
+    assert (
+        len(_payment_intents(stripe_settings, customer.stripe_customer_id, first.operation_id)) == 1
+    )

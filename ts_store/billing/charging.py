@@ -29,7 +29,7 @@ from ts_store.billing.errors import ConflictError, NotAllowed
 from ts_store.billing.gateway import get_gateway
 from ts_store.domain.quote import Quote
 from ts_store.domain.quote_contract import quote_to_json
-from ts_store.payments.errors import PaymentsError
+from ts_store.payments.errors import PaymentsError, PaymentsUnavailable
 from ts_store.payments.gateway import PaymentOutcome, StripeGateway
 from ts_store.store import audit, customers, documents, licences, operations, payment_methods
 from ts_store.store.db import session_scope
@@ -42,6 +42,10 @@ from ts_store.store.models import BillingOperation, Licence
 Applier = Callable[[Session, Licence, dict[str, Any]], dict[str, Any]]
 _APPLIERS: dict[str, Applier] = {}
 
+UNKNOWN_OUTCOME = (
+    "Il servizio di pagamento non ha risposto: non sappiamo ancora se l'addebito è avvenuto. "
+    "Riprova tra qualche minuto: non ti addebiteremo due volte."
+)
 BUSY_MESSAGE = (
     "Un'altra modifica di questa licenza è in corso o è appena stata fatta in un'altra "
     "finestra. Ricarica la pagina per vedere i dati aggiornati."
@@ -79,7 +83,11 @@ class ChargePlan:
 
 @dataclass(frozen=True)
 class ChargeResult:
-    """Outcome of `execute`. status: succeeded | applied | requires_action | failed | pending."""
+    """Outcome of `execute`.
+
+    status: succeeded | applied (done) · requires_action (3-D Secure in the page) · failed ·
+    unknown (Stripe did not answer: retry with the same key) · pending/charging (in progress).
+    """
 
     status: str
     operation_id: int
@@ -157,7 +165,8 @@ async def execute(plan: ChargePlan, gateway: StripeGateway | None = None) -> Cha
             )
         except operations.OperationLocked as exc:
             raise ConflictError(BUSY_MESSAGE) from exc
-        if not created:
+        resend = not created and operation.status == "unknown"
+        if not created and not resend:
             return _result_for_existing(session, operation)
         if gross == 0:
             _apply(session, operation)
@@ -167,7 +176,9 @@ async def execute(plan: ChargePlan, gateway: StripeGateway | None = None) -> Cha
         if customer is None or customer.stripe_customer_id is None or card is None:
             _fail(session, operation, NO_CARD_MESSAGE)
             return _result_for_existing(session, operation)
-        if not operations.claim_operation(session, operation, "pending", "charging"):
+        if not operations.claim_operation(
+            session, operation, "unknown" if resend else "pending", "charging"
+        ):
             return _result_for_existing(session, operation)
         stripe_customer_id = customer.stripe_customer_id
         payment_method_id = card.stripe_payment_method_id
@@ -186,6 +197,17 @@ async def execute(plan: ChargePlan, gateway: StripeGateway | None = None) -> Cha
                 "ts_store_kind": plan.kind,
             },
         )
+    except PaymentsUnavailable:
+        # Stripe may or may not have charged: keep the lock, and let a retry re-send this very
+        # operation (same idempotency key, which Stripe deduplicates) or the webhook settle it.
+        with session_scope() as session:
+            operations.update_operation(
+                session,
+                operations.get_operation(session, operation_id),
+                status="unknown",
+                failure_message=UNKNOWN_OUTCOME,
+            )
+        return ChargeResult(status="unknown", operation_id=operation_id, message=UNKNOWN_OUTCOME)
     except PaymentsError as exc:
         with session_scope() as session:
             _fail(session, operations.get_operation(session, operation_id), exc.message)

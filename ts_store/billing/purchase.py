@@ -18,12 +18,13 @@ from ts_store.billing.catalog import current_catalog
 from ts_store.billing.changes import owned_or_refused
 from ts_store.billing.charging import ChargePlan, ChargeResult
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed
+from ts_store.billing.overview import Renewal, overview
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.fiscal import BillingProfileData, validate_billing_profile
-from ts_store.domain.lifecycle import LicenceStatus, can_purchase
+from ts_store.domain.lifecycle import LicenceStatus
 from ts_store.domain.periods import CYCLE_LABELS, Cycle, add_cycle
 from ts_store.domain.quote import Configuration, Quote, QuoteError, quote
-from ts_store.store import customers
+from ts_store.store import customers, documents, licences, operations
 from ts_store.store.db import session_scope
 from ts_store.store.models import Licence
 
@@ -33,6 +34,11 @@ ALREADY_ACTIVE = (
     "«Aggiorna servizi» o «Cambia piano»."
 )
 PROFILE_MISSING = "I tuoi dati: completa i dati di fatturazione prima di acquistare."
+SUSPENDED = (
+    "La licenza è sospesa per un rinnovo non pagato: non serve acquistarne un'altra. "
+    "Sostituisci la carta in «Metodi di pagamento» e il rinnovo viene addebitato subito."
+)
+DATA_GONE = "Questa licenza non si può più acquistare: i dati non sono più conservati."
 
 
 class BillingProfileInvalid(InputError):
@@ -53,19 +59,24 @@ class Purchasable:
 
 
 def load_purchasable(session: Session, customer_id: int, licence_id: int) -> Purchasable:
-    """The licence, if it is this customer's and 'Acquista ora' applies to it today."""
+    """The licence, if it is this customer's and 'Acquista ora' applies to it today.
+
+    The same rule MyArea uses to show the button (`overview(...).can_purchase`), so a forged
+    event can never buy what the page would not offer.
+    """
     licence = owned_or_refused(session, customer_id, licence_id)
-    status = LicenceStatus(licence.status)
-    ended_on = licence.ended_on or (
-        licence.trial_ends_on if status == LicenceStatus.TRIAL_EXPIRED else None
-    )
-    if not can_purchase(status, ended_on, clock.today(session), current_catalog().retention_days):
-        raise NotAllowed(
-            ALREADY_ACTIVE
-            if status in (LicenceStatus.ACTIVE, LicenceStatus.PAST_DUE)
-            else "Questa licenza non si può più acquistare: i dati non sono più conservati."
-        )
-    return Purchasable(licence.id, customer_id, licence.version, status)
+    view = overview(licence, clock.today(session))
+    if not view.can_purchase:
+        raise NotAllowed(_refusal(view.status))
+    return Purchasable(licence.id, customer_id, licence.version, view.status)
+
+
+def _refusal(status: LicenceStatus) -> str:
+    if status in (LicenceStatus.ACTIVE, LicenceStatus.PAST_DUE):
+        return ALREADY_ACTIVE
+    if status == LicenceStatus.SUSPENDED:
+        return SUSPENDED
+    return DATA_GONE
 
 
 def save_billing_profile(
@@ -81,11 +92,14 @@ def save_billing_profile(
 
 
 def billing_profile_fields(session: Session, customer_id: int) -> dict[str, str]:
-    """The stored profile as form values (empty dict when there is none yet)."""
+    """The stored profile as form values; without one, what the account already tells us."""
     profile = customers.billing_profile(session, customer_id)
-    if profile is None:
+    if profile is not None:
+        return {name: getattr(profile, name) for name in BillingProfileData.__dataclass_fields__}
+    customer = customers.get_customer(session, customer_id)
+    if customer is None:
         return {}
-    return {name: getattr(profile, name) for name in BillingProfileData.__dataclass_fields__}
+    return {"company_name": customer.company_name, "invoice_email": customer.email}
 
 
 def preview(target: Configuration, today: date, catalog: Catalog | None = None) -> Quote:
@@ -179,4 +193,46 @@ async def purchase(
             line_descriptions=line_descriptions,
         ),
         gateway,
+    )
+
+
+@dataclass(frozen=True)
+class PurchaseReceipt:
+    """What the confirmation page shows: the document issued and the next renewal."""
+
+    document_number: str
+    issued_on: date
+    description: str
+    net_cents: int
+    vat_cents: int
+    gross_cents: int
+    plan_name: str
+    cycle: Cycle
+    seats: int
+    period_start: date
+    renewal: Renewal | None
+
+
+def receipt(session: Session, customer_id: int, operation_id: int) -> PurchaseReceipt:
+    """The receipt of this customer's completed purchase (read back from the database)."""
+    operation = operations.get_operation(session, operation_id)
+    if operation is None or operation.customer_id != customer_id or operation.kind != PURCHASE:
+        raise NotAllowed("Acquisto non trovato.")
+    document = documents.document_for_operation(session, operation_id)
+    licence = licences.get_licence(session, operation.licence_id)
+    if document is None or licence is None or operation.status != "succeeded":
+        raise NotAllowed("Acquisto non trovato.")
+    view = overview(licence, clock.today(session))
+    return PurchaseReceipt(
+        document_number=document.number,
+        issued_on=document.issued_on,
+        description=document.description,
+        net_cents=document.net_cents,
+        vat_cents=document.vat_cents,
+        gross_cents=document.gross_cents,
+        plan_name=view.plan_name or "",
+        cycle=Cycle(licence.cycle),
+        seats=licence.seats or 0,
+        period_start=licence.period_start,
+        renewal=view.renewal,
     )

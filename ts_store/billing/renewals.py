@@ -379,7 +379,7 @@ async def _charge_renewal(
 
 # An attempt in one of these states may still charge, or has charged: never start another.
 # Any other state (failed, requires_action left to the job, superseded) is a finished attempt.
-_OPEN_OR_PAID = frozenset({"pending", "charging", "succeeded", "applied"})
+_OPEN_OR_PAID = frozenset({"pending", "charging", "unknown", "succeeded", "applied"})
 
 
 def _attempt_key(attempts: list[BillingOperation], base: str) -> str:

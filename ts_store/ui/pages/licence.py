@@ -300,9 +300,12 @@ class LicenceState(rx.State):
                 else "Modifica salvata."
             )
             return None
+        key = self._operation_key
         self._after_failure(
             customer_id, result.message or "Il pagamento non è andato a buon fine.", reload=False
         )
+        if result.status == "unknown":  # a retry must re-send this operation, not a new one
+            self._operation_key = key
         return None
 
     def _after_failure(self, customer_id: int, message: str, reload: bool) -> None:

@@ -390,7 +390,8 @@ class PurchaseState(rx.State):
             )
             self.result_message = ""
             return None
-        self._operation_key = ""  # a new attempt (e.g. with another card) is a new operation
+        if result.status != "unknown":  # after no answer, a retry re-sends the same operation
+            self._operation_key = ""  # a new attempt (e.g. with another card) is a new one
         self.result_message = (
             f"{result.message or 'Il pagamento non è andato a buon fine.'} "
             "La prova resta attiva: puoi usare un'altra carta."
