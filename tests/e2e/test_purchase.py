@@ -131,3 +131,26 @@ def test_invalid_partita_iva_blocks_the_first_step(page, running_app, trial_cust
     screenshots(page, "purchase-piva-non-valida")
     with running_app.session() as session:
         assert customers.billing_profile(session, customer.id) is None
+
+
+def test_back_and_forth_keeps_the_data_and_a_reload_resumes_the_wizard(
+    page, running_app, trial_customer
+):
+    customer, trial = trial_customer
+    _to_card_step(page, running_app, customer, trial)
+    page.fill("#purchase-seats", "7")
+    page.wait_for_function(
+        "document.querySelector('#purchase-renewal-detail').innerText.includes('7 utenti')"
+    )
+
+    page.click("#wizard-step-1")
+    page.wait_for_selector("#profile-submit")
+    assert page.input_value("#profile-vat_number") == "12345670157"
+    page.click("#profile-submit")
+    page.wait_for_selector("#purchase-seats")
+    assert page.input_value("#purchase-seats") == "7"
+
+    page.reload()
+    page.wait_for_selector("#purchase-seats")
+    assert page.input_value("#purchase-seats") == "7"
+    assert "7 utenti" in text_of(page, "#purchase-renewal-detail")
