@@ -553,6 +553,7 @@ def _editor() -> rx.Component:
             rx.tabs.trigger("Aggiorna servizi", value="utenti", id="tab-utenti"),
             rx.tabs.trigger("Cambia piano", value="piano", id="tab-piano"),
             rx.tabs.trigger("Disdici abbonamento", value="disdetta", id="tab-disdetta"),
+            flex_wrap="wrap",
         ),
         rx.tabs.content(
             rx.cond(
