@@ -199,3 +199,105 @@ def test_business_below_3_users_names_the_seats_field():
     with pytest.raises(InputError) as error:
         purchase.preview(Configuration("business", Cycle.MONTHLY, 2), date(2026, 11, 28))
     assert error.value.field == "seats" and "almeno 3" in error.value.message
+
+
+async def test_charge_declined_at_confirm_changes_nothing_and_a_new_key_can_retry(
+    session, gateway, stripe_settings, trial
+):
+    """4000000000000341 attaches, then the charge fails: no activation, no document."""
+    _ready(session, trial)
+    await _save_card(session, gateway, stripe_settings, trial.customer_id, "4000000000000341")
+
+    declined = await _buy(trial, gateway, key="attempt-1")
+
+    assert declined.status == "failed" and declined.message.startswith("La carta")
+    session.expire_all()
+    assert licences.get_licence(session, trial.id).status == "trial"
+    assert documents.documents_of(session, trial.customer_id) == []
+    again = await _buy(trial, gateway, key="attempt-1")  # the same event retried: same outcome
+    assert (again.operation_id, again.status) == (declined.operation_id, "failed")
+
+    await _save_card(session, gateway, stripe_settings, trial.customer_id, "4242424242424242")
+    paid = await _buy(trial, gateway, key="attempt-2")  # the lock was released by the failure
+    assert paid.status == "succeeded"
+
+
+async def test_charge_carries_our_operation_id_and_the_quote_gross(
+    session, gateway, stripe_settings, trial
+):
+    _ready(session, trial)
+    await _save_card(session, gateway, stripe_settings, trial.customer_id, "4242424242424242")
+    result = await _buy(trial, gateway, target=Configuration("smart", Cycle.MONTHLY, 3))
+    operation = session.get(BillingOperation, result.operation_id)
+    intent = await gateway.retrieve_payment(operation.stripe_payment_intent_id)
+    assert intent.amount_cents == 5490  # 3 × 15,00 € + 22 % IVA
+    assert intent.metadata["ts_store_operation_id"] == str(operation.id)
+    assert (operation.idempotency_key, operation.kind) == ("buy-1", "purchase")
+
+
+async def test_3d_secure_authentication_failed_leaves_the_trial(
+    session, gateway, stripe_settings, trial
+):
+    _ready(session, trial)
+    await _save_card(session, gateway, stripe_settings, trial.customer_id, "4000002760003184")
+    pending = await _buy(trial, gateway)
+    operation = session.get(BillingOperation, pending.operation_id)
+    await authenticate_payment_intent(stripe_settings, operation.stripe_payment_intent_id, False)
+
+    result = await charging.complete_after_authentication(trial.customer_id, operation.id, gateway)
+
+    assert result.status == "failed"
+    session.expire_all()
+    assert licences.get_licence(session, trial.id).status == "trial"
+    assert documents.documents_of(session, trial.customer_id) == []
+
+
+async def test_stale_wizard_after_a_purchase_in_another_tab_is_refused(
+    session, gateway, stripe_settings, trial
+):
+    _ready(session, trial)
+    await _save_card(session, gateway, stripe_settings, trial.customer_id, "4242424242424242")
+    assert (await _buy(trial, gateway, key="tab-1")).status == "succeeded"
+    with pytest.raises(NotAllowed) as error:  # the other tab's click: already active now
+        await _buy(trial, gateway, key="tab-2")
+    assert error.value.message == purchase.ALREADY_ACTIVE
+
+
+def test_suspended_licence_is_recovered_by_the_card_not_bought_again(session):
+    customer = make_customer(session)
+    suspended = make_active_licence(session, customer.id, status="suspended")
+    with pytest.raises(NotAllowed) as error:
+        purchase.load_purchasable(session, customer.id, suspended.id)
+    assert error.value.message == purchase.SUSPENDED
+
+
+def test_expired_trial_after_retention_says_the_data_is_gone(session):
+    customer = make_customer(session)
+    too_old = make_trial(
+        session, customer.id, trial_ends_on=date(2026, 9, 1), status="trial_expired"
+    )
+    with pytest.raises(NotAllowed) as error:
+        purchase.load_purchasable(session, customer.id, too_old.id)
+    assert error.value.message == purchase.DATA_GONE
+
+
+def test_form_is_prefilled_from_the_account_until_a_profile_is_saved(session, trial):
+    fields = purchase.billing_profile_fields(session, trial.customer_id)
+    assert set(fields) == {"company_name", "invoice_email"}
+    assert fields["company_name"] == "Bianchi S.r.l." and fields["invoice_email"].endswith(".it")
+    purchase.save_billing_profile(session, trial.customer_id, VALID_BILLING)
+    session.commit()
+    assert purchase.billing_profile_fields(session, trial.customer_id) == VALID_BILLING
+
+
+async def test_receipt_is_only_for_its_customer(session, gateway, stripe_settings, trial):
+    _ready(session, trial)
+    await _save_card(session, gateway, stripe_settings, trial.customer_id, "4242424242424242")
+    result = await _buy(trial, gateway)
+    session.expire_all()
+    receipt = purchase.receipt(session, trial.customer_id, result.operation_id)
+    assert (receipt.document_number, receipt.gross_cents) == ("2026/000001", 152500)
+    assert receipt.renewal.on == date(2027, 11, 28) and receipt.renewal.gross_cents == 152500
+    intruder = make_customer(session)
+    with pytest.raises(NotAllowed):
+        purchase.receipt(session, intruder.id, result.operation_id)

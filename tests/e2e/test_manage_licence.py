@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.helpers import login, run_async, set_today, text_of
+from tests.e2e.helpers import login, run_async, set_today, text_of, wait_for_text
 from tests.fixtures.app import screenshots
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
 from ts_store.payments.gateway import StripeGateway
@@ -26,13 +26,6 @@ def article_customer(running_app, stripe_settings):
     set_today(running_app, None)
 
 
-def _wait_text(page, selector: str, expected: str) -> None:
-    page.wait_for_function(
-        "([s, t]) => document.querySelector(s) && document.querySelector(s).innerText.includes(t)",
-        arg=[selector, expected],
-    )
-
-
 def test_article_scenario_2_to_5_users_shows_the_rateo_and_applies(
     page, running_app, article_customer
 ):
@@ -43,7 +36,7 @@ def test_article_scenario_2_to_5_users_shows_the_rateo_and_applies(
     page.wait_for_selector("#seats-input")
     for _ in range(3):
         page.click("#seats-plus")
-    _wait_text(page, "#quote-gross", "36,60")
+    wait_for_text(page, "#quote-gross", "36,60")
 
     assert text_of(page, ".quote-line") == "Utenti aggiunti: 3 utenti × 25,00 € × 12/30 giorni"
     assert text_of(page, "#quote-net") == "30,00 €"
@@ -55,7 +48,7 @@ def test_article_scenario_2_to_5_users_shows_the_rateo_and_applies(
     screenshots(page, "aggiorna-servizi-preview")
 
     page.click("#confirm-change")
-    _wait_text(page, "#licence-result", "Modifica applicata")
+    wait_for_text(page, "#licence-result", "Modifica applicata")
     assert "5 utenti" in text_of(page, "#licence-current")
     with running_app.session() as session:
         assert licences.get_licence(session, licence.id).seats == 5
@@ -82,10 +75,10 @@ def test_downgrade_is_scheduled_then_undone(page, running_app, article_customer)
     page.goto(f"{running_app.url}/myarea/licenza/{licence.id}?sezione=piano")
     page.wait_for_selector("#choose-plan-smart")
     page.click("#choose-plan-smart")
-    _wait_text(page, "#quote-scheduled", "Dal 10/12/2026 la licenza passa a: piano Smart")
+    wait_for_text(page, "#quote-scheduled", "Dal 10/12/2026 la licenza passa a: piano Smart")
     assert "Nessun addebito oggi." in text_of(page, "#quote-summary")
     page.click("#confirm-change")
-    _wait_text(page, "#licence-result", "Modifica salvata")
+    wait_for_text(page, "#licence-result", "Modifica salvata")
     assert "piano Smart" in text_of(page, "#licence-scheduled")
     screenshots(page, "cambia-piano-scheduled")
 
@@ -95,7 +88,7 @@ def test_downgrade_is_scheduled_then_undone(page, running_app, article_customer)
 
     page.goto(f"{running_app.url}/myarea/licenza/{licence.id}")
     page.click("#undo-scheduled")
-    _wait_text(page, "#licence-result", "Modifica programmata annullata")
+    wait_for_text(page, "#licence-result", "Modifica programmata annullata")
     with running_app.session() as session:
         assert licences.get_licence(session, licence.id).renewal_plan == "pro"
 
@@ -108,7 +101,7 @@ def test_cancel_then_reactivate(page, running_app, article_customer):
     assert "attiva fino al 10/12/2026" in text_of(page, "body")
     assert "fino al 08/02/2027 (60 giorni)" in text_of(page, "body")
     page.click("#confirm-cancel")
-    _wait_text(page, "#cancel-pending", "In disdetta — attiva fino al 10/12/2026")
+    wait_for_text(page, "#cancel-pending", "In disdetta — attiva fino al 10/12/2026")
     screenshots(page, "disdetta")
 
     page.goto(f"{running_app.url}/myarea")
@@ -117,7 +110,7 @@ def test_cancel_then_reactivate(page, running_app, article_customer):
     page.click(f"#action-reactivate-{licence.id}")
     page.wait_for_selector("#reactivate")
     page.click("#reactivate")
-    _wait_text(page, "#licence-result", "Abbonamento riattivato")
+    wait_for_text(page, "#licence-result", "Abbonamento riattivato")
     with running_app.session() as session:
         assert licences.get_licence(session, licence.id).cancel_at_period_end is False
 

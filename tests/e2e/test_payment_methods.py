@@ -2,29 +2,13 @@
 
 import pytest
 
-from tests.e2e.helpers import login, run_async, text_of
+from tests.e2e.helpers import login, run_async, text_of, type_card, wait_for_text
 from tests.fixtures.app import screenshots
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store import payment_methods
 
 pytestmark = pytest.mark.e2e
-
-
-def _type_card(page, number: str) -> None:
-    page.wait_for_selector("#card-element input[placeholder=number]")
-    page.fill("#card-element input[placeholder=number]", number)
-    page.fill("#card-element input[placeholder=exp_month]", "12")
-    page.fill("#card-element input[placeholder=exp_year]", "30")
-    page.fill("#card-element input[placeholder=cvc]", "123")
-    page.fill("#card-element input[placeholder=postal_code]", "20121")
-
-
-def _wait_text(page, selector: str, expected: str) -> None:
-    page.wait_for_function(
-        "([s, t]) => document.querySelector(s) && document.querySelector(s).innerText.includes(t)",
-        arg=[selector, expected],
-    )
 
 
 def test_replace_visa_with_mastercard_then_a_declined_card_keeps_it(
@@ -41,17 +25,17 @@ def test_replace_visa_with_mastercard_then_a_declined_card_keeps_it(
     assert text_of(page, "#card-expiry") == "Scadenza 12/2030"
 
     page.click("#replace-card")
-    _type_card(page, "5555555555554444")
+    type_card(page, "5555555555554444")
     screenshots(page, "metodi-pagamento-nuova-carta")
     page.click("#save-new-card")
-    _wait_text(page, "#card-message", "Carta sostituita")
+    wait_for_text(page, "#card-message", "Carta sostituita")
     assert text_of(page, "#current-card") == "Mastercard •••• 4444"
     screenshots(page, "metodi-pagamento-sostituita")
 
     page.click("#replace-card")
-    _type_card(page, "4000000000000002")
+    type_card(page, "4000000000000002")
     page.click("#save-new-card")
-    _wait_text(page, "#card-message", "rifiutata")
+    wait_for_text(page, "#card-message", "rifiutata")
     assert text_of(page, "#card-message") == (
         "La carta è stata rifiutata dalla banca. La carta attuale resta invariata."
     )

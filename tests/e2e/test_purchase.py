@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.helpers import login, set_today, text_of
+from tests.e2e.helpers import login, set_today, text_of, type_card, wait_for_text
 from tests.fixtures.app import screenshots
 from tests.fixtures.factories import VALID_BILLING, make_customer, make_trial
 from ts_store.store import customers, documents, licences
@@ -22,13 +22,6 @@ def trial_customer(running_app):
     set_today(running_app, None)
 
 
-def _wait_text(page, selector: str, expected: str) -> None:
-    page.wait_for_function(
-        "([s, t]) => document.querySelector(s) && document.querySelector(s).innerText.includes(t)",
-        arg=[selector, expected],
-    )
-
-
 def _fill_profile(page, **overrides: str) -> None:
     for name, value in {**VALID_BILLING, **overrides}.items():
         page.fill(f"#profile-{name}", value)
@@ -43,15 +36,6 @@ def _to_card_step(page, app, customer, trial) -> None:
     page.wait_for_selector("#purchase-seats")
 
 
-def _type_card(page, number: str) -> None:
-    page.wait_for_selector("#card-element input[placeholder=number]")
-    page.fill("#card-element input[placeholder=number]", number)
-    page.fill("#card-element input[placeholder=exp_month]", "12")
-    page.fill("#card-element input[placeholder=exp_year]", "30")
-    page.fill("#card-element input[placeholder=cvc]", "123")
-    page.fill("#card-element input[placeholder=postal_code]", "20121")
-
-
 def test_trial_customer_buys_pro_annual_for_5_users(page, running_app, trial_customer):
     customer, trial = trial_customer
     login(page, running_app, customer.email)
@@ -64,7 +48,7 @@ def test_trial_customer_buys_pro_annual_for_5_users(page, running_app, trial_cus
 
     page.wait_for_selector("#purchase-seats")
     page.fill("#purchase-seats", "5")
-    _wait_text(page, "#purchase-gross", "1.525,00")
+    wait_for_text(page, "#purchase-gross", "1.525,00")
     assert text_of(page, ".purchase-line") == "Piano Pro: 5 utenti × 250,00 €"
     assert text_of(page, "#purchase-net") == "1.250,00 €"
     assert text_of(page, "#purchase-vat") == "275,00 €"
@@ -72,10 +56,11 @@ def test_trial_customer_buys_pro_annual_for_5_users(page, running_app, trial_cus
     assert text_of(page, "#purchase-renewal-title") == "Dal 28/11/2027 pagherai"
     assert text_of(page, "#purchase-renewal-gross") == "1.525,00 €"
     assert "risparmi 50,00 €" in text_of(page, "#annual-saving")
+    assert page.get_attribute("#compare-plans", "target") == "_blank"  # the wizard stays open
     screenshots(page, "purchase-2-configura")
     page.click("#configuration-submit")
 
-    _type_card(page, "4242424242424242")
+    type_card(page, "4242424242424242")
     screenshots(page, "purchase-3-pagamento")
     page.click("#save-card")
     page.wait_for_selector("#confirm-purchase")
@@ -109,7 +94,7 @@ def test_declined_card_shows_the_message_and_leaves_the_trial(page, running_app,
     customer, trial = trial_customer
     _to_card_step(page, running_app, customer, trial)
     page.click("#configuration-submit")
-    _type_card(page, "4000000000000002")
+    type_card(page, "4000000000000002")
     page.click("#save-card")
     page.wait_for_selector("#card-error")
     assert text_of(page, "#card-error") == "La carta è stata rifiutata dalla banca."
@@ -154,3 +139,37 @@ def test_back_and_forth_keeps_the_data_and_a_reload_resumes_the_wizard(
     page.wait_for_selector("#purchase-seats")
     assert page.input_value("#purchase-seats") == "7"
     assert "7 utenti" in text_of(page, "#purchase-renewal-detail")
+
+
+def test_charge_declined_at_conferma_then_a_3d_secure_card_buys(page, running_app, trial_customer):
+    """4000000000000341 is saved but its charge fails; 4000002760003184 needs 3-D Secure."""
+    customer, trial = trial_customer
+    _to_card_step(page, running_app, customer, trial)
+    page.click("#configuration-submit")
+    type_card(page, "4000000000000341")
+    page.click("#save-card")
+    page.wait_for_selector("#confirm-purchase")
+    page.click("#confirm-purchase")
+    page.wait_for_selector("#purchase-error")
+    assert "Nessun addebito: la licenza non è cambiata." in text_of(page, "#purchase-error")
+    screenshots(page, "purchase-addebito-rifiutato")
+    with running_app.session() as session:
+        assert licences.get_licence(session, trial.id).status == "trial"
+
+    page.click("#confirm-change-card")
+    type_card(page, "4000002760003184")
+    page.click("#save-card")
+    page.click("text=Complete authentication")  # localstripe's 3-D Secure for the SetupIntent
+    page.wait_for_selector("#confirm-purchase")
+    assert "3184" in text_of(page, "#confirm-card")
+    page.click("#confirm-purchase")
+    page.wait_for_selector("text=Complete authentication")  # now for the off-session payment
+    screenshots(page, "purchase-3d-secure")
+    page.click("text=Complete authentication")
+
+    page.wait_for_selector("#purchase-done")
+    assert text_of(page, "#purchase-document-gross") == "305,00 €"  # Pro annual, 1 user
+    with running_app.session() as session:
+        licence = licences.get_licence(session, trial.id)
+        [document] = documents.documents_of(session, customer.id)
+    assert licence.status == "active" and document.gross_cents == 30500

@@ -59,6 +59,11 @@ def describe_line(line: ChargeLine, plan_name: str) -> str:
 
 
 def quote_view(quote: Quote, catalog: Catalog) -> QuoteView:
+    """Every text the summary shows, from a domain Quote (purchase or change) and its catalogue.
+
+    Keep the result in a state var and render it with `quote_summary(State.var, prefix=...)`;
+    recompute it in the handler that changes the configuration (pure: no database, no Stripe).
+    """
     now_plan = catalog.plan(quote.effective_now.plan).name
     renewal = quote.at_renewal
     renewal_config = renewal.configuration

@@ -23,6 +23,7 @@ from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
+from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
 from ts_store.ui.components.stripe_card import confirm_payment
 from ts_store.ui.formatting import format_cents, format_date, format_users
 from ts_store.ui.session import customer_id_of
@@ -214,9 +215,7 @@ class LicenceState(rx.State):
         self._step_seats(-1)
 
     def _step_seats(self, delta: int) -> None:
-        text = self.seats_input.strip()
-        seats = int(text) if text.isdigit() else 0
-        self.seats_input = str(max(seats + delta, 1))
+        self.seats_input = next_seat_count(self.seats_input, delta)
         self._recalculate()
 
     @rx.event
@@ -383,32 +382,13 @@ def _seats_section() -> rx.Component:
             size="2",
             color_scheme="gray",
         ),
-        rx.text("Numero utenti", as_="label", html_for="seats-input", weight="medium"),
-        rx.hstack(
-            rx.icon_button(
-                rx.icon("minus"),
-                on_click=LicenceState.remove_seat,
-                id="seats-minus",
-                aria_label="Un utente in meno",
-                variant="soft",
-            ),
-            rx.input(
-                value=LicenceState.seats_input,
-                on_change=LicenceState.set_seats,
-                id="seats-input",
-                input_mode="numeric",
-                width="6rem",
-                text_align="center",
-            ),
-            rx.icon_button(
-                rx.icon("plus"),
-                on_click=LicenceState.add_seat,
-                id="seats-plus",
-                aria_label="Un utente in più",
-                variant="soft",
-            ),
-            align="center",
-            spacing="2",
+        seat_stepper(
+            LicenceState.seats_input,
+            LicenceState.set_seats,
+            LicenceState.remove_seat,
+            LicenceState.add_seat,
+            base_id="seats",
+            input_id="seats-input",
         ),
         rx.text(LicenceState.seat_limits, size="1", color_scheme="gray", id="seat-limits"),
         spacing="2",

@@ -15,9 +15,9 @@ import reflex as rx
 
 from ts_store.billing import cards, charging, clock, purchase
 from ts_store.billing.catalog import current_catalog
-from ts_store.billing.errors import ConflictError, InputError, NotAllowed, UseCaseError
+from ts_store.billing.errors import InputError, UseCaseError
 from ts_store.domain.fiscal import BILLING_FIELDS, FIELD_LABELS, validate_field
-from ts_store.domain.periods import Cycle
+from ts_store.domain.periods import CYCLE_LABELS, Cycle
 from ts_store.domain.quote import Configuration
 from ts_store.payments.errors import PaymentsError, decline_message
 from ts_store.store import payment_methods
@@ -25,13 +25,14 @@ from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
+from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
 from ts_store.ui.components.stripe_card import (
     card_element,
     confirm_payment,
     confirm_setup,
     mount_card,
 )
-from ts_store.ui.formatting import format_cents, format_date
+from ts_store.ui.formatting import format_cents, format_date, format_percent, format_users
 from ts_store.ui.session import customer_id_of
 
 STEPS = ("I tuoi dati", "Configura la licenza", "Pagamento", "Conferma")
@@ -61,7 +62,59 @@ class PlanOption:
     label: str = ""
 
 
+@dataclasses.dataclass
+class ReceiptView:
+    """The confirmation: the document issued and the next renewal, already formatted."""
+
+    document_number: str = ""
+    document_date: str = ""
+    description: str = ""
+    net: str = ""
+    vat_label: str = ""
+    vat: str = ""
+    gross: str = ""
+    configuration: str = ""
+    next_renewal: str = ""
+
+
+def receipt_view(receipt: purchase.PurchaseReceipt) -> ReceiptView:
+    renewal = receipt.renewal
+    next_renewal = (
+        f"Prossimo rinnovo il {format_date(renewal.on)}: {format_cents(renewal.net_cents)} + IVA "
+        f"({format_cents(renewal.gross_cents)} IVA inclusa)."
+        if renewal
+        else ""
+    )
+    return ReceiptView(
+        document_number=receipt.document_number,
+        document_date=format_date(receipt.issued_on),
+        description=receipt.description,
+        net=format_cents(receipt.net_cents),
+        vat_label=f"IVA {format_percent(current_catalog().vat_percent)}",
+        vat=format_cents(receipt.vat_cents),
+        gross=format_cents(receipt.gross_cents),
+        configuration=(
+            f"Piano {receipt.plan_name} · {format_users(receipt.seats)} · "
+            f"{CYCLE_LABELS[receipt.cycle].lower()} · "
+            f"attiva dal {format_date(receipt.period_start)}"
+        ),
+        next_renewal=next_renewal,
+    )
+
+
+PROFILE, CONFIGURE, PAYMENT, CONFIRM = 1, 2, 3, 4
+FAILED_SUFFIX = "Nessun addebito: la licenza non è cambiata. Puoi riprovare o usare un'altra carta."
+PROCESSING = (
+    "Il pagamento è in lavorazione presso la banca. Ricarica la pagina tra qualche minuto: "
+    "la licenza si attiva appena il pagamento è confermato."
+)
+
+
 class PurchaseState(rx.State):
+    """The wizard. Every handler is a public endpoint: each checks the login, the step it
+    belongs to and its arguments; ids, dates and keys live in backend-only vars."""
+
+    _customer_id: int = 0
     _licence_id: int = 0
     _version: int = 0
     _today: date | None = None
@@ -69,10 +122,11 @@ class PurchaseState(rx.State):
     _setup_intent_id: str = ""
     _setup_client_secret: str = ""
     _pending_operation_id: int = 0
+    _done_operation_id: int = 0
 
     loaded: bool = False
     load_error: str = ""
-    step: int = 1
+    step: int = PROFILE
     profile: dict[str, str] = {}
     profile_errors: dict[str, str] = {}
 
@@ -92,22 +146,27 @@ class PurchaseState(rx.State):
 
     busy: bool = False
     result_message: str = ""
-    document_number: str = ""
-    next_renewal: str = ""
+    receipt: ReceiptView = ReceiptView()
 
     # --- loading -------------------------------------------------------------------------
 
     @rx.event
     async def load(self):
+        """Start the wizard, or resume it (same customer, same licence) after a reload."""
         customer_id = await customer_id_of(self)
         if customer_id is None:
             return rx.redirect(routes.login_url(self.router.url.path))
+        self.busy = self.card_busy = False  # a reload ends any request the old page waited for
         raw_id = str(self.router.page.params.get("licence_id", ""))
         if not raw_id.isdigit():
+            self.loaded = False
             self.load_error = "Licenza non trovata."
             return None
         licence_id = int(raw_id)
-        resuming = self.loaded and self._licence_id == licence_id and self.step != DONE
+        same = self.loaded and (self._customer_id, self._licence_id) == (customer_id, licence_id)
+        if same and self.step == DONE and self._show_receipt(customer_id):
+            self.load_error = ""
+            return None
         try:
             with session_scope() as session:
                 purchasable = purchase.load_purchasable(session, customer_id, licence_id)
@@ -119,21 +178,25 @@ class PurchaseState(rx.State):
             self.load_error = exc.message
             return None
         self.load_error = ""
+        self._customer_id = customer_id
         self._licence_id, self._version = purchasable.licence_id, purchasable.version
         self.saved_card = f"{card.brand.capitalize()} •••• {card.last4}" if card else ""
-        if not resuming:
+        if not same or self.step == DONE:
             self._start_wizard(stored_profile)
         self.loaded = True
         self._show_plan()
         self._recalculate()
-        if self.step == 3 and self.entering_card:
+        if self.step == CONFIRM and self._pending_operation_id:
+            # The page was reloaded during 3-D Secure: ask Stripe how that payment ended.
+            return await self._settle_pending(customer_id)
+        if self.step == PAYMENT and self.entering_card:
             return PurchaseState.open_card_form(False)
         return None
 
     def _start_wizard(self, stored_profile: dict[str, str]) -> None:
         catalog = current_catalog()
-        self.step = 1
-        self.profile = {name: stored_profile.get(name, "") for name in BILLING_FIELDS}
+        self.step = PROFILE
+        self.profile = {name: str(stored_profile.get(name) or "") for name in BILLING_FIELDS}
         self.profile_errors = {}
         default_plan = "pro" if catalog.has_plan("pro") else catalog.plans[0].code
         self.plan = default_plan
@@ -148,19 +211,22 @@ class PurchaseState(rx.State):
             for p in catalog.plans
         ]
         self._operation_key = ""
+        self._pending_operation_id = self._done_operation_id = 0
+        self._setup_intent_id = self._setup_client_secret = ""
         self.entering_card = False
         self.card_message = self.result_message = ""
-        self.document_number = self.next_renewal = ""
+        self.receipt = ReceiptView()
 
     # --- step 1: billing data --------------------------------------------------------------
 
     @rx.event
     def check_field(self, field: str, value: str):
         """Live check of one field when it loses focus (the step is validated again on submit)."""
-        if field not in BILLING_FIELDS:
+        if self.step != PROFILE or not isinstance(field, str) or field not in BILLING_FIELDS:
             return
-        self.profile[field] = str(value)
-        message = validate_field(field, str(value), self.profile)
+        value = value if isinstance(value, str) else ""
+        self.profile[field] = value
+        message = validate_field(field, value, self.profile)
         errors = dict(self.profile_errors)
         if message:
             errors[field] = message
@@ -170,11 +236,15 @@ class PurchaseState(rx.State):
 
     @rx.event
     async def submit_profile(self, form_data: dict):
+        """Validate every field; save the profile and go on only when all are valid."""
         customer_id = await customer_id_of(self)
         if customer_id is None:
             return rx.redirect(routes.login_url(routes.MYAREA))
-        raw = {name: str(form_data.get(name, "") or "") for name in BILLING_FIELDS}
-        self.profile = raw
+        if not self.loaded or self.step != PROFILE or customer_id != self._customer_id:
+            return None
+        form_data = form_data if isinstance(form_data, dict) else {}
+        raw = {name: form_data.get(name) for name in BILLING_FIELDS}
+        self.profile = {name: v if isinstance(v, str) else "" for name, v in raw.items()}
         try:
             with session_scope() as session:
                 data = purchase.save_billing_profile(session, customer_id, raw)
@@ -183,19 +253,20 @@ class PurchaseState(rx.State):
             return None
         self.profile = {name: getattr(data, name) for name in BILLING_FIELDS}
         self.profile_errors = {}
-        self.step = 2
+        self.step = CONFIGURE
         return None
 
     # --- step 2: configuration -------------------------------------------------------------
 
     def _recalculate(self) -> None:
-        """One place that turns the chosen configuration into the live summary."""
+        """One place that turns the chosen configuration into the live summary (pure: no
+        database, no Stripe)."""
         if self._today is None:
             return
         catalog = current_catalog()
         if not catalog.has_plan(self.plan):
+            self.preview_error = "Abbonamento: scegli uno dei piani."
             return
-        self._operation_key = ""
         text = self.seats_input.strip()
         if not text.isdigit():
             self.preview_error = "Numero utenti: inserisci un numero intero."
@@ -212,7 +283,10 @@ class PurchaseState(rx.State):
 
     def _show_plan(self) -> None:
         """Texts that depend on the plan only (not recomputed on every users click)."""
-        plan = current_catalog().plan(self.plan)
+        catalog = current_catalog()
+        if not catalog.has_plan(self.plan):
+            return
+        plan = catalog.plan(self.plan)
         self.plan_note = (
             f"Il piano {plan.name} consente da {plan.min_seats} a {plan.max_seats} utenti."
         )
@@ -223,7 +297,11 @@ class PurchaseState(rx.State):
 
     @rx.event
     def set_seats(self, value: str):
-        self.seats_input = str(value)[:6]
+        """The typed number of users: out of the plan's limits it shows a message, never a
+        silent correction."""
+        if self.step != CONFIGURE:
+            return
+        self.seats_input = (value if isinstance(value, str) else "").strip()[:6]
         self._recalculate()
 
     @rx.event
@@ -235,36 +313,46 @@ class PurchaseState(rx.State):
         self._step_seats(-1)
 
     def _step_seats(self, delta: int) -> None:
-        text = self.seats_input.strip()
-        self.seats_input = str(max((int(text) if text.isdigit() else 0) + delta, 1))
+        if self.step != CONFIGURE:
+            return
+        self.seats_input = next_seat_count(self.seats_input, delta)
         self._recalculate()
 
     @rx.event
     def set_plan(self, code: str):
-        if current_catalog().has_plan(str(code)):
-            self.plan = str(code)
+        if self.step == CONFIGURE and isinstance(code, str) and current_catalog().has_plan(code):
+            self.plan = code
             self._show_plan()
             self._recalculate()
 
     @rx.event
     def set_cycle(self, cycle: str | list[str]):
-        if isinstance(cycle, str) and cycle in (Cycle.MONTHLY, Cycle.ANNUAL):
+        cycles = (Cycle.MONTHLY, Cycle.ANNUAL)
+        if self.step == CONFIGURE and isinstance(cycle, str) and cycle in cycles:
             self.cycle = cycle
             self._recalculate()
 
     @rx.event
     def go_to_step(self, step: int):
         """Back to an earlier step (forward only through each step's own button)."""
-        if isinstance(step, int) and 1 <= step < self.step and self.step != DONE:
+        if (
+            isinstance(step, int)
+            and not isinstance(step, bool)
+            and 1 <= step < self.step
+            and self.step != DONE
+            and not self.busy
+        ):
             self.step = step
             self.entering_card = False
 
     @rx.event
     def configuration_done(self):
+        if self.step != CONFIGURE:
+            return None
         self._recalculate()
         if self.preview_error:
             return None
-        self.step = 3
+        self.step = PAYMENT
         if not self.saved_card:
             return PurchaseState.open_card_form(False)
         return None
@@ -275,14 +363,15 @@ class PurchaseState(rx.State):
     async def open_card_form(self, keep_message: bool = False):
         """A SetupIntent for this customer, then the Card Element in the page."""
         customer_id = await customer_id_of(self)
-        if customer_id is None:
+        if customer_id is None or self.step != PAYMENT or customer_id != self._customer_id:
             return
         if keep_message is not True:
             self.card_message = ""
         self.entering_card = True
+        self._setup_intent_id = self._setup_client_secret = ""
         try:
             setup = await cards.start_card_setup(customer_id)
-        except PaymentsError as exc:
+        except (PaymentsError, UseCaseError) as exc:
             self.card_message = exc.message
             return
         self._setup_intent_id, self._setup_client_secret = setup.id, setup.client_secret
@@ -297,7 +386,7 @@ class PurchaseState(rx.State):
 
     @rx.event
     def save_card(self):
-        if not self._setup_client_secret:
+        if self.step != PAYMENT or not self._setup_client_secret or self.card_busy:
             return None
         self.card_busy = True
         self.card_message = ""
@@ -309,38 +398,60 @@ class PurchaseState(rx.State):
     async def card_confirmed(self, result: dict):
         """Stripe.js is done; the backend checks the SetupIntent it created (never the page's)."""
         customer_id = await customer_id_of(self)
-        if customer_id is None:
+        if customer_id is None or self.step != PAYMENT or not self._setup_intent_id:
             return
         result = result if isinstance(result, dict) else {}
         if not result.get("ok"):
             self.card_busy = False
-            self.card_message = decline_message(result.get("code"), result.get("code"))
+            code = result.get("code") if isinstance(result.get("code"), str) else None
+            self.card_message = decline_message(code, code)
             yield PurchaseState.open_card_form(True)  # a failed SetupIntent is spent
             return
         try:
             saved = await cards.save_card_from_setup(customer_id, self._setup_intent_id)
-        except PaymentsError as exc:
+        except (PaymentsError, UseCaseError) as exc:
             self.card_busy = False
             self.card_message = exc.message
             yield PurchaseState.open_card_form(True)
             return
+        self._setup_intent_id = self._setup_client_secret = ""
         self.card_busy = False
         self.entering_card = False
         self.saved_card = f"{saved.brand.capitalize()} •••• {saved.last4}"
-        self.step = 4
+        self._enter_confirm()
 
     @rx.event
     def use_saved_card(self):
-        if self.saved_card:
+        if self.step == PAYMENT and self.saved_card:
             self.entering_card = False
-            self.step = 4
+            self._enter_confirm()
+
+    def _enter_confirm(self) -> None:
+        """A new confirmation screen: its key is made at the first click and kept until the
+        attempt ends, so a double click, a retried event or a reload re-use it."""
+        self.step = CONFIRM
+        self._operation_key = ""
+        self.card_message = self.result_message = ""
 
     # --- step 4: confirm -------------------------------------------------------------------
 
     @rx.event
     async def confirm_purchase(self):
+        """'Acquista e attiva': one operation (our key) charged off-session through charging."""
         customer_id = await customer_id_of(self)
-        if customer_id is None or self.step != 4 or self.preview_error:
+        if (
+            customer_id is None
+            or customer_id != self._customer_id
+            or self.step != CONFIRM
+            or self.busy
+        ):
+            return
+        if self._pending_operation_id:  # a 3-D Secure payment left open: settle it first
+            yield await self._settle_pending(customer_id)
+            return
+        self._recalculate()
+        if self.preview_error:
+            self.result_message = self.preview_error
             return
         if not self._operation_key:
             self._operation_key = f"purchase:{self._licence_id}:{uuid.uuid4()}"
@@ -355,24 +466,35 @@ class PurchaseState(rx.State):
                 target=Configuration(self.plan, Cycle(self.cycle), int(self.seats_input)),
                 idempotency_key=self._operation_key,
             )
-        except (ConflictError, InputError, NotAllowed) as exc:
+        except UseCaseError as exc:
             self.busy = False
+            self._operation_key = ""
             self.result_message = exc.message
             return
-        yield self._handle_result(result)
+        yield self._handle_result(customer_id, result)
 
     @rx.event
     async def payment_authenticated(self, _browser_result: dict):
+        """The page ran 3-D Secure; whatever it says, Stripe is asked how the payment ended."""
         customer_id = await customer_id_of(self)
-        if customer_id is None or not self._pending_operation_id:
+        if customer_id is None or self.step != CONFIRM or not self._pending_operation_id:
             return None
-        result = await charging.complete_after_authentication(
-            customer_id, self._pending_operation_id
-        )
-        self._pending_operation_id = 0
-        return self._handle_result(result)
+        return await self._settle_pending(customer_id)
 
-    def _handle_result(self, result: charging.ChargeResult):
+    async def _settle_pending(self, customer_id: int):
+        try:
+            result = await charging.complete_after_authentication(
+                customer_id, self._pending_operation_id
+            )
+        except UseCaseError as exc:
+            self._pending_operation_id = 0
+            self._operation_key = ""
+            self.busy = False
+            self.result_message = exc.message
+            return None
+        return self._handle_result(customer_id, result)
+
+    def _handle_result(self, customer_id: int, result: charging.ChargeResult):
         if result.status == "requires_action" and result.client_secret:
             self._pending_operation_id = result.operation_id
             self.result_message = "La banca chiede di confermare il pagamento (3-D Secure)."
@@ -382,31 +504,47 @@ class PurchaseState(rx.State):
             )
         self.busy = False
         if result.done:
-            self.step = DONE
-            self.document_number = result.document_number or ""
-            self.next_renewal = (
-                f"Prossimo rinnovo il {format_date(self._renewal_date())}: "
-                f"{self.preview.renewal_net} + IVA ({self.preview.renewal_gross} IVA inclusa)."
-            )
-            self.result_message = ""
+            self._pending_operation_id = 0
+            self._done_operation_id = result.operation_id
+            if self._show_receipt(customer_id):
+                self.step = DONE
+                self.result_message = ""
             return None
-        if result.status != "unknown":  # after no answer, a retry re-sends the same operation
-            self._operation_key = ""  # a new attempt (e.g. with another card) is a new one
+        if result.status == "requires_action":  # Stripe could not be asked: ask again later
+            self._pending_operation_id = result.operation_id
+            self.result_message = result.message or PROCESSING
+            return None
+        if result.status in ("unknown", "pending", "charging"):
+            # No answer from Stripe, or still in progress: the key is kept, so the next click
+            # re-sends this same operation (Stripe deduplicates it) instead of a second charge.
+            self.result_message = (
+                result.message if result.status == "unknown" and result.message else PROCESSING
+            )
+            return None
+        self._pending_operation_id = 0
+        self._operation_key = ""  # a new attempt (e.g. with another card) is a new operation
         self.result_message = (
-            f"{result.message or 'Il pagamento non è andato a buon fine.'} "
-            "La prova resta attiva: puoi usare un'altra carta."
+            f"{result.message or 'Il pagamento non è andato a buon fine.'} {FAILED_SUFFIX}"
         )
         return None
 
-    def _renewal_date(self) -> date:
-        result = purchase.preview(
-            Configuration(self.plan, Cycle(self.cycle), int(self.seats_input)), self._today
-        )
-        return result.at_renewal.date
+    def _show_receipt(self, customer_id: int) -> bool:
+        if not self._done_operation_id:
+            return False
+        try:
+            with session_scope() as session:
+                self.receipt = receipt_view(
+                    purchase.receipt(session, customer_id, self._done_operation_id)
+                )
+        except UseCaseError:
+            return False
+        return True
 
     @rx.event
     def change_card(self):
-        self.step = 3
+        if self.step != CONFIRM or self.busy:
+            return None
+        self.step = PAYMENT
         return PurchaseState.open_card_form(False)
 
 
@@ -481,32 +619,13 @@ def _step_profile() -> rx.Component:
 
 def _step_configuration() -> rx.Component:
     editor = rx.vstack(
-        rx.text("Numero utenti", as_="label", html_for="purchase-seats", weight="medium"),
-        rx.hstack(
-            rx.icon_button(
-                rx.icon("minus"),
-                on_click=PurchaseState.remove_seat,
-                variant="soft",
-                id="purchase-seats-minus",
-                aria_label="Un utente in meno",
-            ),
-            rx.input(
-                value=PurchaseState.seats_input,
-                on_change=PurchaseState.set_seats,
-                id="purchase-seats",
-                input_mode="numeric",
-                width="6rem",
-                text_align="center",
-            ),
-            rx.icon_button(
-                rx.icon("plus"),
-                on_click=PurchaseState.add_seat,
-                variant="soft",
-                id="purchase-seats-plus",
-                aria_label="Un utente in più",
-            ),
-            align="center",
-            spacing="2",
+        seat_stepper(
+            PurchaseState.seats_input,
+            PurchaseState.set_seats,
+            PurchaseState.remove_seat,
+            PurchaseState.add_seat,
+            base_id="purchase-seats",
+            input_id="purchase-seats",
         ),
         rx.text(PurchaseState.plan_note, size="1", color_scheme="gray"),
         rx.text("Abbonamento", weight="medium"),
@@ -655,19 +774,55 @@ def _step_confirm() -> rx.Component:
 
 
 def _done() -> rx.Component:
+    receipt = PurchaseState.receipt
     return rx.card(
         rx.vstack(
             rx.heading("Licenza attivata", size="5", as_="h2", id="purchase-done"),
             rx.text("Grazie! CRM in Cloud è attivo con la configurazione scelta."),
+            rx.text(receipt.configuration, weight="medium", id="purchase-configuration"),
+            rx.separator(),
             rx.text(
                 "Documento n. ",
-                rx.text.strong(PurchaseState.document_number),
+                rx.text.strong(receipt.document_number),
+                " del ",
+                receipt.document_date,
                 id="purchase-document",
             ),
-            rx.text(PurchaseState.next_renewal, id="purchase-next-renewal"),
-            rx.link(rx.button("Vai ai miei abbonamenti"), href=routes.MYAREA),
+            rx.text(receipt.description, size="2", color_scheme="gray"),
+            rx.hstack(
+                rx.text("Imponibile", size="2", color_scheme="gray"),
+                rx.spacer(),
+                rx.text(receipt.net, id="purchase-document-net"),
+                width="100%",
+            ),
+            rx.hstack(
+                rx.text(receipt.vat_label, size="2", color_scheme="gray"),
+                rx.spacer(),
+                rx.text(receipt.vat, id="purchase-document-vat"),
+                width="100%",
+            ),
+            rx.hstack(
+                rx.text("Totale pagato", size="2", color_scheme="gray"),
+                rx.spacer(),
+                rx.text.strong(receipt.gross, id="purchase-document-gross"),
+                width="100%",
+            ),
+            rx.separator(),
+            rx.text(receipt.next_renewal, id="purchase-next-renewal"),
+            rx.hstack(
+                rx.link(rx.button("Vai ai miei abbonamenti"), href=routes.MYAREA, id="to-myarea"),
+                rx.link(
+                    rx.button("Documenti", variant="soft"),
+                    href=routes.DOCUMENTS,
+                    id="to-documents",
+                ),
+                wrap="wrap",
+            ),
             spacing="3",
-        )
+            width="100%",
+        ),
+        max_width="36rem",
+        width="100%",
     )
 
 
