@@ -6,9 +6,6 @@ TS_STORE_BENCHMARK=1 so the benchmark-only page and call counters are mounted.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -22,14 +19,12 @@ from pathlib import Path
 from sqlmodel import Session
 
 from tests.e2e.helpers import run_async
-from tests.fixtures.app import APP_FILES, ROOT, _wait_until_up, free_port
-from tests.fixtures.database import migrate
+from tests.fixtures.app import ROOT, served_app
 from tests.fixtures.factories import give_card, make_active_licence, make_customer, make_trial
 from tests.fixtures.localstripe import READY_PREFIX
 from ts_store.billing.clock import set_simulated_today
 from ts_store.payments.config import StripeSettings
 from ts_store.payments.gateway import StripeGateway
-from ts_store.store.db import make_engine
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -81,72 +76,16 @@ def localstripe() -> Iterator[StripeSettings]:
 
 @contextmanager
 def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """localstripe + the app (production build, TS_STORE_BENCHMARK=1), the date 28/11/2026."""
+    env = {"TS_STORE_BENCHMARK": "1", "TS_STORE_RENEWAL_INTERVAL_SECONDS": "0", **(extra_env or {})}
     with localstripe() as stripe_settings, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        for name in APP_FILES:
-            source = ROOT / name
-            if source.is_dir():
-                shutil.copytree(
-                    source, workdir / name, ignore=shutil.ignore_patterns("__pycache__")
-                )
-            elif source.exists():
-                shutil.copy(source, workdir / name)
-        db_url = f"sqlite:///{workdir / 'bench.db'}"
-        migrate(db_url)
-        port = free_port()
-        env = dict(
-            os.environ,
-            TS_STORE_DB_URL=db_url,
-            TS_STORE_PORT=str(port),
-            TS_STORE_BENCHMARK="1",
-            TS_STORE_STRIPE_SECRET_KEY=stripe_settings.secret_key,
-            TS_STORE_STRIPE_PUBLISHABLE_KEY=stripe_settings.publishable_key,
-            TS_STORE_STRIPE_API_BASE=stripe_settings.api_base or "",
-            TS_STORE_STRIPE_JS_URL=stripe_settings.js_url,
-            TS_STORE_STRIPE_WEBHOOK_SECRET=stripe_settings.webhook_secret,
-            REFLEX_BUN_PATH=str(ROOT / ".tools/node_modules/bun/bin/bun.exe"),
-            BUN_INSTALL_CACHE_DIR=str(ROOT / ".cache/bun"),
-            REFLEX_DIR=str(ROOT / ".cache/reflex"),
-            REFLEX_TELEMETRY_ENABLED="false",
-            REFLEX_CHECK_LATEST_VERSION="0",
-            PYTHONPATH=str(workdir),
-            TS_STORE_RENEWAL_INTERVAL_SECONDS="0",
-            **(extra_env or {}),
-        )
-        env.pop("TS_STORE_TODAY", None)
-        log_path = workdir / "app.log"
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [
-                    str(ROOT / ".venv/bin/reflex"),
-                    "run",
-                    "--env",
-                    "prod",
-                    "--backend-host",
-                    "127.0.0.1",
-                ],
-                cwd=workdir,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        url = f"http://127.0.0.1:{port}"
-        engine = make_engine(db_url)
-        try:
-            _wait_until_up(url, process, log_path, timeout=600)
-            stack = Stack(url=url, workdir=workdir, engine=engine, stripe=stripe_settings)
+        with served_app(workdir, stripe_settings, workdir / "app.log", env) as app:
+            stack = Stack(url=app.url, workdir=workdir, engine=app.engine, stripe=stripe_settings)
             with stack.session() as session:
                 set_simulated_today(session, date(2026, 11, 28))
                 session.commit()
             yield stack
-        finally:
-            engine.dispose()
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
 
 
 def seed_active_customer(stack: Stack):
