@@ -47,6 +47,22 @@ async def _buy(trial, gateway, key="buy-1", target=PRO_ANNUAL_5):
     )
 
 
+def _payment_intents_of(settings, stripe_customer_id: str) -> list[dict]:
+    """Every PaymentIntent localstripe holds for this Stripe customer (all pages, oldest first)."""
+    found, after = [], None
+    while True:
+        params = {"limit": 100, **({"starting_after": after} if after else {})}
+        page = httpx.get(
+            f"{settings.api_base}/v1/payment_intents",
+            params=params,
+            auth=(settings.secret_key, ""),
+        ).json()
+        found += [pi for pi in page["data"] if pi.get("customer") == stripe_customer_id]
+        if not page["has_more"] or not page["data"]:
+            return found
+        after = page["data"][-1]["id"]
+
+
 def _ready(session, trial):
     purchase.save_billing_profile(session, trial.customer_id, VALID_BILLING)
     session.commit()
@@ -145,12 +161,7 @@ async def test_retried_purchase_event_charges_once(session, gateway, stripe_sett
 
     assert first.operation_id == second.operation_id and second.status == "succeeded"
     stripe_id = customers.get_customer(session, trial.customer_id).stripe_customer_id
-    response = httpx.get(
-        f"{stripe_settings.api_base}/v1/payment_intents",
-        params={"limit": 100},
-        auth=(stripe_settings.secret_key, ""),
-    )
-    charged = [pi for pi in response.json()["data"] if pi.get("customer") == stripe_id]
+    charged = _payment_intents_of(stripe_settings, stripe_id)
     assert [pi["amount"] for pi in charged] == [152500]
     assert len(documents.documents_of(session, trial.customer_id)) == 1
 

@@ -29,6 +29,7 @@ from tests.fixtures.factories import (
 )
 from tests.fixtures.localstripe import authenticate_payment_intent, confirm_setup_intent_with_card
 from ts_store.billing import accounts, cards, charging, purchase
+from ts_store.billing.catalog import current_catalog
 from ts_store.billing.gateway import get_gateway
 from ts_store.store import customers, documents, licences
 from ts_store.store.db import get_engine
@@ -144,12 +145,23 @@ async def _enter_card(page: Page, stripe_settings, number: str) -> None:
 
 def _payment_intents(stripe_settings, session, customer_id) -> list[dict]:
     stripe_id = customers.get_customer(session, customer_id).stripe_customer_id
-    response = httpx.get(
-        f"{stripe_settings.api_base}/v1/payment_intents",
-        params={"limit": 100},
-        auth=(stripe_settings.secret_key, ""),
-    )
-    return [pi for pi in response.json()["data"] if pi.get("customer") == stripe_id]
+    return _payment_intents_of(stripe_settings, stripe_id)
+
+
+def _payment_intents_of(settings, stripe_customer_id: str) -> list[dict]:
+    """Every PaymentIntent localstripe holds for this Stripe customer (all pages, oldest first)."""
+    found, after = [], None
+    while True:
+        params = {"limit": 100, **({"starting_after": after} if after else {})}
+        page = httpx.get(
+            f"{settings.api_base}/v1/payment_intents",
+            params=params,
+            auth=(settings.secret_key, ""),
+        ).json()
+        found += [pi for pi in page["data"] if pi.get("customer") == stripe_customer_id]
+        if not page["has_more"] or not page["data"]:
+            return found
+        after = page["data"][-1]["id"]
 
 
 def _operations(session, licence_id) -> list[BillingOperation]:
@@ -592,3 +604,33 @@ async def test_missing_billing_profile_is_refused_at_conferma(session, gateway, 
     await tab.send(PurchaseState.confirm_purchase)
     assert tab.state.result_message == purchase.PROFILE_MISSING and tab.state.step == CONFIRM
     assert _operations(session, licence.id) == []
+
+
+async def test_a_changed_catalogue_file_shows_in_the_wizard_after_a_restart(
+    session, trial, tmp_path, monkeypatch
+):
+    """The product team edits the TOML: new plans, order and prices, no code change."""
+    catalogue = tmp_path / "catalog.toml"
+    catalogue.write_text(
+        'currency = "EUR"\nvat_percent = "22"\ntrial_days = 15\nretention_days = 60\n'
+        '[[plans]]\ncode = "start"\nname = "Start"\nmonthly_cents = 1000\n'
+        "annual_cents = 9900\nmin_seats = 2\nmax_seats = 10\nfeatures = []\n"
+        '[[plans]]\ncode = "pro"\nname = "Pro"\nmonthly_cents = 3000\n'
+        "annual_cents = 30000\nmin_seats = 1\nmax_seats = 50\nfeatures = []\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TS_STORE_CATALOG", str(catalogue))
+    current_catalog.cache_clear()  # what a restart of the app does
+    try:
+        customer, licence = trial
+        tab = Page(_login(session, customer))
+        await tab.load(licence.id)
+        assert [option.code for option in tab.state.plan_options] == ["start", "pro"]
+        await _to_configuration(tab)
+        await tab.send(PurchaseState.set_seats, "2")
+        assert plain(tab.state.preview.net) == "600,00 €"  # Pro annual at the new price
+        await tab.send(PurchaseState.set_plan, "start")
+        assert plain(tab.state.preview.net) == "198,00 €"
+        assert "risparmi 21,00 €" in plain(tab.state.annual_saving)
+    finally:
+        current_catalog.cache_clear()

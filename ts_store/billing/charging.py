@@ -293,7 +293,7 @@ def _apply(session: Session, operation: BillingOperation) -> None:
     request = json.loads(operation.request_json)
     licence = licences.get_licence(session, operation.licence_id)
     applier = _APPLIERS[operation.kind]
-    before = _snapshot(licence)
+    before = audit.licence_snapshot(licence)
     changes = applier(session, licence, request)
     try:
         licences.update_licence(session, licence, licence.version, **changes)
@@ -308,7 +308,11 @@ def _apply(session: Session, operation: BillingOperation) -> None:
         actor_customer_id=request.get("_actor"),
         licence_id=licence.id,
         before=before,
-        after={**_snapshot(licence), "operation": operation.id, "document": document_number},
+        after={
+            **audit.licence_snapshot(licence),
+            "operation": operation.id,
+            "document": document_number,
+        },
     )
     operations.update_operation(
         session, operation, status="succeeded" if operation.amount_cents > 0 else "applied"
@@ -343,16 +347,3 @@ def _issue_document(session: Session, operation: BillingOperation, request: dict
         vat_cents=charge["vat_cents"],
         gross_cents=charge["gross_cents"],
     )
-
-
-def _snapshot(licence: Licence) -> dict[str, Any]:
-    return {
-        "status": licence.status,
-        "plan": licence.plan,
-        "cycle": licence.cycle,
-        "seats": licence.seats,
-        "renewal": [licence.renewal_plan, licence.renewal_cycle, licence.renewal_seats],
-        "period": [licence.period_start, licence.period_end],
-        "cancel_at_period_end": licence.cancel_at_period_end,
-        "version": licence.version,
-    }

@@ -509,7 +509,7 @@ def _write(
     try:
         with session_scope() as session:
             current = licences.get_licence(session, licence.id)
-            before = _snapshot(current)
+            before = audit.licence_snapshot(current)
             licences.update_licence(session, current, licence.version, **pending)
             audit.record(
                 session,
@@ -517,7 +517,7 @@ def _write(
                 actor_customer_id=None,
                 licence_id=licence.id,
                 before=before,
-                after={**_snapshot(current), "on": today, "message": message},
+                after={**audit.licence_snapshot(current), "on": today, "message": message},
             )
     except StaleLicenceError:
         return []
@@ -602,7 +602,7 @@ async def _remove_data(
     try:
         with session_scope() as session:
             current = licences.get_licence(session, licence.id)
-            before = _snapshot(current)
+            before = audit.licence_snapshot(current)
             licences.update_licence(session, current, licence.version, **changes)
             profile_removed = cards_removed = 0
             if not keep_customer_data:
@@ -617,7 +617,7 @@ async def _remove_data(
                 licence_id=licence.id,
                 before=before,
                 after={
-                    **_snapshot(current),
+                    **audit.licence_snapshot(current),
                     "retention_days": catalog.retention_days,
                     "billing_profile_removed": profile_removed,
                     "cards_removed": cards_removed,
@@ -676,23 +676,6 @@ def _error_event(
         period_end=licence.period_end if licence else None,
         message=message,
     )
-
-
-def _snapshot(licence: Licence) -> dict[str, Any]:
-    return {
-        "status": licence.status,
-        "plan": licence.plan,
-        "cycle": licence.cycle,
-        "seats": licence.seats,
-        "renewal": [licence.renewal_plan, licence.renewal_cycle, licence.renewal_seats],
-        "period": [licence.period_start, licence.period_end],
-        "past_due_since": licence.past_due_since,
-        "next_retry_on": licence.next_retry_on,
-        "suspended_on": licence.suspended_on,
-        "ended_on": licence.ended_on,
-        "data_removed_on": licence.data_removed_on,
-        "version": licence.version,
-    }
 
 
 def _users(count: int) -> str:

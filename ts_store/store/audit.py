@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ts_store.store.models import AuditEntry
+from ts_store.store.models import AuditEntry, Licence
 
 
 def record(
@@ -43,3 +43,22 @@ def entries_by_action(session: Session, action: str) -> list[AuditEntry]:
     return list(
         session.exec(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
     )
+
+
+def licence_snapshot(licence: Licence) -> dict[str, Any]:
+    """The licence fields an audit entry records before and after a change."""
+    return {
+        "status": licence.status,
+        "plan": licence.plan,
+        "cycle": licence.cycle,
+        "seats": licence.seats,
+        "renewal": [licence.renewal_plan, licence.renewal_cycle, licence.renewal_seats],
+        "period": [licence.period_start, licence.period_end],
+        "cancel_at_period_end": licence.cancel_at_period_end,
+        "past_due_since": licence.past_due_since,
+        "next_retry_on": licence.next_retry_on,
+        "suspended_on": licence.suspended_on,
+        "ended_on": licence.ended_on,
+        "data_removed_on": licence.data_removed_on,
+        "version": licence.version,
+    }

@@ -141,3 +141,14 @@ def page_shell(*children: rx.Component, title: str, logged_in: bool = True) -> r
 
 def error_callout(message: rx.Var | str, field_id: str = "form-error") -> rx.Component:
     return rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", id=field_id)
+
+
+def loaded_or_error(
+    error: rx.Var, loaded: rx.Var, content: rx.Component, error_id: str
+) -> rx.Component:
+    """A page body: its error (e.g. not the customer's licence), a spinner, or the content."""
+    return rx.cond(
+        error != "",
+        rx.callout(error, icon="triangle_alert", color_scheme="red", id=error_id),
+        rx.cond(loaded, content, rx.center(rx.spinner(size="3"), padding="2rem", width="100%")),
+    )

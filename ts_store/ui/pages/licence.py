@@ -21,7 +21,7 @@ from ts_store.domain.lifecycle import retention_until
 from ts_store.domain.periods import CYCLE_LABELS, Cycle
 from ts_store.store.db import session_scope
 from ts_store.ui import routes
-from ts_store.ui.components.layout import page_shell
+from ts_store.ui.components.layout import loaded_or_error, page_shell
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
 from ts_store.ui.components.stripe_card import confirm_payment
@@ -570,58 +570,50 @@ def _editor() -> rx.Component:
 
 def licence_page() -> rx.Component:
     return page_shell(
-        rx.cond(
-            LicenceState.load_error != "",
-            rx.callout(
-                LicenceState.load_error,
-                icon="triangle_alert",
-                color_scheme="red",
-                id="licence-load-error",
-            ),
-            rx.cond(
-                LicenceState.loaded,
-                rx.vstack(
-                    rx.card(
-                        rx.vstack(
+        loaded_or_error(
+            LicenceState.load_error,
+            LicenceState.loaded,
+            rx.vstack(
+                rx.card(
+                    rx.vstack(
+                        rx.hstack(
+                            rx.heading("CRM in Cloud", size="4", as_="h2"),
+                            rx.badge(LicenceState.status_label, id="licence-status"),
+                            spacing="3",
+                            align="center",
+                        ),
+                        rx.text(LicenceState.current_text, id="licence-current"),
+                        rx.text(LicenceState.period_text, size="2", color_scheme="gray"),
+                        rx.cond(
+                            LicenceState.scheduled_text != "",
                             rx.hstack(
-                                rx.heading("CRM in Cloud", size="4", as_="h2"),
-                                rx.badge(LicenceState.status_label, id="licence-status"),
-                                spacing="3",
+                                rx.text(
+                                    LicenceState.scheduled_text,
+                                    size="2",
+                                    id="licence-scheduled",
+                                ),
+                                rx.button(
+                                    "Annulla modifica programmata",
+                                    variant="soft",
+                                    size="1",
+                                    on_click=LicenceState.undo_scheduled,
+                                    id="undo-scheduled",
+                                ),
+                                wrap="wrap",
                                 align="center",
                             ),
-                            rx.text(LicenceState.current_text, id="licence-current"),
-                            rx.text(LicenceState.period_text, size="2", color_scheme="gray"),
-                            rx.cond(
-                                LicenceState.scheduled_text != "",
-                                rx.hstack(
-                                    rx.text(
-                                        LicenceState.scheduled_text,
-                                        size="2",
-                                        id="licence-scheduled",
-                                    ),
-                                    rx.button(
-                                        "Annulla modifica programmata",
-                                        variant="soft",
-                                        size="1",
-                                        on_click=LicenceState.undo_scheduled,
-                                        id="undo-scheduled",
-                                    ),
-                                    wrap="wrap",
-                                    align="center",
-                                ),
-                            ),
-                            spacing="2",
                         ),
-                        width="100%",
+                        spacing="2",
                     ),
-                    _result_callout(),
-                    _editor(),
-                    rx.link("← Torna ai miei abbonamenti", href=routes.MYAREA, size="2"),
-                    spacing="4",
                     width="100%",
                 ),
-                rx.center(rx.spinner(size="3"), padding="2rem", width="100%"),
+                _result_callout(),
+                _editor(),
+                rx.link("← Torna ai miei abbonamenti", href=routes.MYAREA, size="2"),
+                spacing="4",
+                width="100%",
             ),
+            "licence-load-error",
         ),
         title="Gestione licenza",
     )

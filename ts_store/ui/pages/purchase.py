@@ -23,7 +23,7 @@ from ts_store.payments.errors import PaymentsError, decline_message
 from ts_store.store import payment_methods
 from ts_store.store.db import session_scope
 from ts_store.ui import routes
-from ts_store.ui.components.layout import page_shell
+from ts_store.ui.components.layout import loaded_or_error, page_shell
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
 from ts_store.ui.components.stripe_card import (
@@ -828,31 +828,23 @@ def _done() -> rx.Component:
 
 def purchase_page() -> rx.Component:
     return page_shell(
-        rx.cond(
-            PurchaseState.load_error != "",
-            rx.callout(
-                PurchaseState.load_error,
-                icon="triangle_alert",
-                color_scheme="red",
-                id="purchase-load-error",
-            ),
-            rx.cond(
-                PurchaseState.loaded,
-                rx.vstack(
-                    rx.cond(PurchaseState.step != DONE, _stepper()),
-                    rx.match(
-                        PurchaseState.step,
-                        (1, _step_profile()),
-                        (2, _step_configuration()),
-                        (3, _step_payment()),
-                        (4, _step_confirm()),
-                        _done(),
-                    ),
-                    spacing="5",
-                    width="100%",
+        loaded_or_error(
+            PurchaseState.load_error,
+            PurchaseState.loaded,
+            rx.vstack(
+                rx.cond(PurchaseState.step != DONE, _stepper()),
+                rx.match(
+                    PurchaseState.step,
+                    (1, _step_profile()),
+                    (2, _step_configuration()),
+                    (3, _step_payment()),
+                    (4, _step_confirm()),
+                    _done(),
                 ),
-                rx.center(rx.spinner(size="3"), padding="2rem", width="100%"),
+                spacing="5",
+                width="100%",
             ),
+            "purchase-load-error",
         ),
         title="Acquista ora",
     )
