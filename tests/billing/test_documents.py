@@ -1,5 +1,7 @@
 """'Documenti': the owner sees their documents with lines and totals, and gets a real PDF."""
 
+import re
+import zlib
 from datetime import date
 
 import pytest
@@ -58,8 +60,31 @@ def test_another_customer_cannot_open_the_document(session, issued):
         document_for(session, intruder.id, document.id)
 
 
-def test_pdf_is_a_pdf_with_number_and_total(session, issued):
+def _pdf_text(pdf: bytes) -> str:
+    """The text drawn on the pages (fpdf2 deflates the content streams; fonts are WinAnsi)."""
+    drawn = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        drawn += re.findall(rb"\((.*?)\) Tj", content)
+    return "\n".join(t.replace(b"\\(", b"(").replace(b"\\)", b")").decode("cp1252") for t in drawn)
+
+
+def test_pdf_is_a_pdf_with_number_lines_and_totals_in_euro(session, issued):
     customer, document = issued
     pdf = document_pdf(document_for(session, customer.id, document.id), "IVA 22%")
     assert pdf.startswith(b"%PDF-")
-    assert len(pdf) > 1000
+    text = _pdf_text(pdf).replace("\xa0", " ")
+    for expected in (
+        "Documento n. 2026/000001",
+        "Data: 28/11/2026",
+        "Ragione sociale: Bianchi Consulting S.r.l.",
+        "CRM in Cloud – modifica licenza",
+        "Utenti aggiunti al piano Pro (rateo) (3 × 25,00 € × 12/30 giorni)",
+        "30,00 €",
+        "6,60 €",
+        "36,60 €",
+    ):
+        assert expected in text

@@ -1,19 +1,27 @@
 """The Stripe webhook end to end through our route: signatures, once-only events, reconciliation."""
 
+import asyncio
+import dataclasses
 import json
+import socket
 import time
 
 import httpx
 import pytest
+from aiohttp import web
 from starlette.applications import Starlette
 
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
+from tests.fixtures.localstripe import authenticate_payment_intent
 from ts_store.billing import charging, webhooks
 from ts_store.domain.catalog import load_catalog
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration, CurrentTerm, quote
+from ts_store.payments.errors import PaymentsUnavailable
+from ts_store.payments.gateway import StripeGateway
 from ts_store.payments.webhook import sign_payload, webhook_route
-from ts_store.store import documents, licences
+from ts_store.store import customers, documents, licences
+from ts_store.store.db import session_scope
 from ts_store.store.models import BillingOperation, StripeEvent
 
 SECRET = "whsec_test_webhooks"
@@ -65,10 +73,13 @@ async def waiting_for_3ds(session, gateway):
     return licence, operation
 
 
-def _intent(operation, amount=None):
+def _intent(operation, amount=None, customer=None):
+    with session_scope() as session:
+        stripe_customer = customers.get_customer(session, operation.customer_id).stripe_customer_id
     return {
         "id": operation.stripe_payment_intent_id,
         "amount": operation.amount_cents if amount is None else amount,
+        "customer": customer or stripe_customer,
         "metadata": {"ts_store_operation_id": str(operation.id)},
     }
 
@@ -149,3 +160,104 @@ async def test_customer_updated_refreshes_the_default_card_mirror(session, gatew
     assert outcome == "card refreshed"
     session.expire_all()
     assert payment_methods.default_card(session, customer.id).last4 == "4444"
+
+
+async def test_payment_event_for_another_customers_stripe_id_is_ignored(
+    session, client, waiting_for_3ds
+):
+    """Operation ids are ours only: a database sharing the Stripe account has the same ids."""
+    licence, operation = waiting_for_3ds
+    intent = _intent(operation, customer="cus_of_another_environment")
+    response = await _post(client, _event("evt_foreign", "payment_intent.succeeded", intent))
+
+    assert response.status_code == 200
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 2
+    assert session.get(BillingOperation, operation.id).status == "requires_action"
+
+
+async def test_unknown_event_type_is_recorded_and_ignored(session):
+    event = {"id": "evt_other", "type": "charge.refunded", "data": {"object": {}}}
+    assert await webhooks.handle_event(event) == "ignored: charge.refunded"
+    assert await webhooks.handle_event(event) == "duplicate"
+
+
+async def test_failed_handling_forgets_the_event_so_stripes_retry_is_handled(
+    session, gateway, stripe_settings
+):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4242424242424242")
+    new_card = await gateway.attach_test_card(customer.stripe_customer_id, "5555555555554444")
+    await gateway.set_default_card(customer.stripe_customer_id, new_card.payment_method_id)
+    event = {
+        "id": "evt_cus_retry",
+        "type": "customer.updated",
+        "data": {"object": {"id": customer.stripe_customer_id}},
+    }
+    unreachable = StripeGateway(
+        dataclasses.replace(stripe_settings, api_base="http://127.0.0.1:9"),
+        timeout_seconds=2,
+        max_network_retries=0,
+    )
+
+    with pytest.raises(PaymentsUnavailable):
+        await webhooks.handle_event(event, unreachable)
+    session.expire_all()
+    assert session.get(StripeEvent, "evt_cus_retry") is None
+
+    assert await webhooks.handle_event(event, gateway) == "card refreshed"
+    assert await webhooks.handle_event(event, gateway) == "duplicate"
+
+
+async def test_payment_succeeded_sent_by_localstripe_applies_the_abandoned_3ds_operation(
+    session, localstripe_url, stripe_settings, waiting_for_3ds
+):
+    """The customer authenticated but closed the tab before the page reported back: Stripe's
+    own signed event (localstripe posts it about 1 s later) finishes the operation."""
+    licence, operation = waiting_for_3ds
+    app = Starlette(routes=[webhook_route("/stripe/webhook", SECRET, webhooks.handle_event)])
+    statuses: list[int] = []
+
+    async def forward(request: web.Request) -> web.Response:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://app"
+        ) as inner:
+            response = await inner.post(
+                "/stripe/webhook", content=await request.read(), headers=dict(request.headers)
+            )
+        statuses.append(response.status_code)
+        return web.Response(status=response.status_code, body=response.content)
+
+    receiver = web.Application()
+    receiver.router.add_post("/hook", forward)
+    runner = web.AppRunner(receiver, access_log=None)
+    await runner.setup()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    await web.SockSite(runner, sock).start()
+    hook = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+    config = f"{localstripe_url}/_config/webhooks/ts_store_billing_test"
+    try:
+        async with httpx.AsyncClient() as http:
+            registered = await http.post(
+                config,
+                json={"url": hook, "secret": SECRET, "events": ["payment_intent.succeeded"]},
+            )
+            registered.raise_for_status()
+        await authenticate_payment_intent(
+            stripe_settings, operation.stripe_payment_intent_id, success=True
+        )
+        async with asyncio.timeout(15):
+            while True:
+                session.expire_all()
+                if session.get(BillingOperation, operation.id).status == "succeeded":
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        async with httpx.AsyncClient() as http:  # mute it for the rest of the session
+            await http.post(config, json={"url": hook, "secret": SECRET, "events": ["none"]})
+        await runner.cleanup()
+
+    assert licences.get_licence(session, licence.id).seats == 4
+    assert len(documents.documents_of(session, licence.customer_id)) == 1
+    assert set(statuses) == {200}

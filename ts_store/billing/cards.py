@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from ts_store.billing import renewals
 from ts_store.billing.charging import ChargeResult
-from ts_store.billing.errors import NotAllowed
+from ts_store.billing.errors import NotAllowed, UseCaseError
 from ts_store.billing.gateway import get_gateway
 from ts_store.payments.errors import PaymentsError
 from ts_store.payments.gateway import CardInfo, SetupIntentInfo, StripeGateway
@@ -152,13 +152,22 @@ def card_on_file(session: Session, customer_id: int, today: date) -> CardOnFile 
 class CardReplaced:
     card: SavedCard
     retried: list[ChargeResult]
+    retry_message: str | None = None  # the retry could not start (the card is replaced anyway)
 
 
 async def replace_card(
     customer_id: int, setup_intent_id: str, today: date, gateway: StripeGateway | None = None
 ) -> CardReplaced:
-    """'Sostituisci carta': save the new default card, then retry at once any unpaid renewal."""
+    """'Sostituisci carta': save the new default card, then retry at once any unpaid renewal.
+
+    The retry is idempotent (renewals.retry_past_due): a repeated call finds the first attempt.
+    Once the card is saved, a problem with the retry never turns the replacement into a failure.
+    """
     gateway = gateway or get_gateway()
     saved = await save_card_from_setup(customer_id, setup_intent_id, gateway)
-    retried = await renewals.retry_past_due(customer_id, today, gateway)
+    try:
+        retried = await renewals.retry_past_due(customer_id, today, gateway)
+    except (UseCaseError, PaymentsError) as exc:
+        log.warning("past-due retry after card replacement failed for %s: %s", customer_id, exc)
+        return CardReplaced(card=saved, retried=[], retry_message=exc.message)
     return CardReplaced(card=saved, retried=retried)

@@ -18,7 +18,7 @@ from ts_store.payments.errors import decline_message
 from ts_store.payments.gateway import PaymentOutcome, StripeGateway
 from ts_store.store import customers, operations, payment_methods
 from ts_store.store.db import session_scope
-from ts_store.store.stripe_events import record_event_once
+from ts_store.store.stripe_events import forget_event, record_event_once
 
 log = logging.getLogger(__name__)
 PAYMENT_EVENTS = {
@@ -28,14 +28,27 @@ PAYMENT_EVENTS = {
 
 
 async def handle_event(event: dict[str, Any], gateway: StripeGateway | None = None) -> str:
-    """Handle one verified event; returns what was done (for logs and tests)."""
+    """Handle one verified event; returns what was done (for logs and tests).
+
+    The event id is recorded first, so a duplicate delivery (or a replay) arriving meanwhile is
+    a no-op; if handling then fails, the record is removed and the error re-raised, so the route
+    answers 500 and Stripe's retry is handled.
+    """
     event_id, event_type = str(event.get("id", "")), str(event.get("type", ""))
     if not event_id:
         return "ignored: no id"
     with session_scope() as session:
         if not record_event_once(session, event_id, event_type):
             return "duplicate"
-    data = (event.get("data") or {}).get("object") or {}
+    try:
+        return await _dispatch(event_type, (event.get("data") or {}).get("object") or {}, gateway)
+    except BaseException:
+        with session_scope() as session:
+            forget_event(session, event_id)
+        raise
+
+
+async def _dispatch(event_type: str, data: dict[str, Any], gateway: StripeGateway | None) -> str:
     if event_type in PAYMENT_EVENTS:
         return _reconcile_payment(data, PAYMENT_EVENTS[event_type])
     if event_type == "customer.updated":
@@ -54,6 +67,11 @@ def _reconcile_payment(intent: dict[str, Any], status: str) -> str:
             operation.stripe_payment_intent_id not in (None, intent.get("id"))
         ):
             return "ignored: unknown operation"
+        # Operation ids are only ours: another database sharing the Stripe account (staging,
+        # tests) has its own. The payment must be for this operation's customer.
+        owner = customers.get_customer(session, operation.customer_id)
+        if owner is None or owner.stripe_customer_id != _id(intent.get("customer")):
+            return "ignored: operation of another customer"
         operation_id = operation.id
     error = intent.get("last_payment_error") or {}
     outcome = PaymentOutcome(
@@ -69,6 +87,13 @@ def _reconcile_payment(intent: dict[str, Any], status: str) -> str:
     )
     result = charging.record_outcome(operation_id, outcome)
     return f"operation {operation_id}: {result.status}"
+
+
+def _id(value: Any) -> str | None:
+    """A Stripe reference is an id or an expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value) if value else None
 
 
 async def _refresh_default_card(customer: dict[str, Any], gateway: StripeGateway) -> str:

@@ -18,3 +18,10 @@ def record_event_once(session: Session, event_id: str, event_type: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def forget_event(session: Session, event_id: str) -> None:
+    """Undo `record_event_once` when handling failed, so that Stripe's retry is handled."""
+    event = session.get(StripeEvent, event_id)
+    if event is not None:
+        session.delete(event)

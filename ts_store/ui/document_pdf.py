@@ -9,16 +9,19 @@ from ts_store.billing.support import STORE_EMAIL
 from ts_store.domain.fiscal import FIELD_LABELS
 from ts_store.ui.formatting import format_cents, format_date
 
-# fpdf2's built-in fonts are Latin-1: spell out the few characters outside it.
-_LATIN1 = str.maketrans({"€": "EUR", "–": "-", "—": "-", "•": "*", "\u00a0": " ", "’": "'"})
+# fpdf2's built-in fonts are single-byte: with the Windows-1252 encoding (WinAnsi, which the
+# PDF declares for them) they have "€", "–" and "•"; the few other characters are spelled out.
+_ENCODING = "cp1252"
+_PLAIN = str.maketrans({"\u202f": " ", "\u2009": " ", "\u2212": "-"})
 
 
 def _text(value: object) -> str:
-    return str(value).translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+    return str(value).translate(_PLAIN).encode(_ENCODING, "replace").decode(_ENCODING)
 
 
 def document_pdf(document: DocumentView, vat_label: str) -> bytes:
     pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = _ENCODING
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
@@ -39,9 +42,9 @@ def document_pdf(document: DocumentView, vat_label: str) -> bytes:
     pdf.multi_cell(0, 6, _text(document.description), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     for line in document.lines:
-        detail = f"{line.quantity} x {format_cents(line.unit_cents)}"
+        detail = f"{line.quantity} × {format_cents(line.unit_cents)}"
         if line.days != line.period_days:
-            detail += f" x {line.days}/{line.period_days} giorni"
+            detail += f" × {line.days}/{line.period_days} giorni"
         pdf.multi_cell(130, 6, _text(f"{line.description} ({detail})"), new_x="RIGHT", new_y="TOP")
         pdf.cell(
             0, 6, _text(format_cents(line.amount_cents)), align="R", new_x="LMARGIN", new_y="NEXT"

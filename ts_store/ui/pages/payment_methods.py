@@ -10,6 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ts_store.billing import cards, charging, clock
+from ts_store.billing.errors import UseCaseError
 from ts_store.payments.errors import PaymentsError, decline_message
 from ts_store.store.db import session_scope
 from ts_store.ui import routes
@@ -75,12 +76,12 @@ class PaymentMethodsState(rx.State):
     @rx.event
     async def start_replacement(self):
         customer_id = await customer_id_of(self)
-        if customer_id is None:
+        if customer_id is None or self.busy:
             return
         self.message = ""
         try:
             setup = await cards.start_card_setup(customer_id)
-        except PaymentsError as exc:
+        except (PaymentsError, UseCaseError) as exc:
             self._fail(exc.message)
             return
         self._setup_intent_id, self._setup_client_secret = setup.id, setup.client_secret
@@ -89,7 +90,7 @@ class PaymentMethodsState(rx.State):
 
     @rx.event
     def card_mounted(self, result: dict):
-        if not (isinstance(result, dict) and result.get("ok")):
+        if self.replacing and not (isinstance(result, dict) and result.get("ok")):
             self._fail(
                 "Il modulo della carta non si è caricato. Controlla la connessione e riprova."
             )
@@ -97,12 +98,12 @@ class PaymentMethodsState(rx.State):
 
     @rx.event
     def cancel_replacement(self):
-        self.replacing = False
+        self.replacing = self.busy = False
         self._setup_intent_id = self._setup_client_secret = ""
 
     @rx.event
     def save(self):
-        if not (self.replacing and self._setup_client_secret):
+        if self.busy or not (self.replacing and self._setup_client_secret):
             return None
         self.busy = True
         self.message = ""
@@ -113,25 +114,32 @@ class PaymentMethodsState(rx.State):
     @rx.event
     async def setup_done(self, result: dict):
         customer_id = await customer_id_of(self)
-        if customer_id is None:
+        setup_intent_id = self._setup_intent_id
+        if customer_id is None or not (self.replacing and setup_intent_id):
             return None
+        # One SetupIntent, one attempt: a failure or a success both need a new one.
+        self._setup_intent_id = self._setup_client_secret = ""
+        self.replacing = False
         result = result if isinstance(result, dict) else {}
         if not result.get("ok"):
             self._fail(browser_error_message(result))
-            self.replacing = False
             return None
         try:
             with session_scope() as session:
                 today = clock.today(session)
-            replaced = await cards.replace_card(customer_id, self._setup_intent_id, today)
-        except PaymentsError as exc:
+            replaced = await cards.replace_card(customer_id, setup_intent_id, today)
+        except (PaymentsError, UseCaseError) as exc:
             self._fail(exc.message)
-            self.replacing = False
             return None
-        self.replacing = self.busy = False
+        self.busy = False
         self._show_card(customer_id)
         self.message_ok = True
         self.message = f"Carta sostituita: ora usiamo {self.card_label}."
+        if replaced.retry_message:
+            self.message_ok = False
+            self.message += (
+                f" Il rinnovo non pagato non è stato addebitato: {replaced.retry_message}"
+            )
         return self._after_retries(replaced.retried)
 
     def _after_retries(self, results: list[charging.ChargeResult]):
@@ -149,6 +157,9 @@ class PaymentMethodsState(rx.State):
             elif result.status == "failed":
                 self.message_ok = False
                 self.message += f" Il rinnovo non pagato non è andato a buon fine: {result.message}"
+            elif result.message:  # unknown outcome or still in progress: say what we know
+                self.message_ok = False
+                self.message += f" Rinnovo non pagato: {result.message}"
         return None
 
     @rx.event

@@ -740,9 +740,10 @@ def _step_confirm() -> rx.Component:
         rx.vstack(
             rx.text("Controlla il riepilogo e conferma l'acquisto.", size="2"),
             rx.text("Carta: ", rx.text.strong(PurchaseState.saved_card), id="confirm-card"),
-            rx.link(
+            rx.button(  # a button, not a link: a link to "#" would reload the page state
                 "Usa un'altra carta",
                 on_click=PurchaseState.change_card,
+                variant="ghost",
                 size="2",
                 id="confirm-change-card",
             ),

@@ -1,0 +1,75 @@
+"""'Documenti' in Chromium: the customer's own document in the list, its detail, a real PDF."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.helpers import login, text_of
+from tests.fixtures.app import screenshots
+from tests.fixtures.factories import make_active_licence, make_customer
+from ts_store.store import documents, operations
+
+pytestmark = pytest.mark.e2e
+
+LINE = {
+    "kind": "new_period",
+    "description": "CRM in Cloud, piano Pro annuale, 5 utenti",
+    "quantity": 5,
+    "unit_cents": 25000,
+    "days": 365,
+    "period_days": 365,
+    "amount_cents": 125000,
+}
+
+
+def _issue(session, customer_id: int, key: str):
+    operation, _ = operations.start_operation(session, key, customer_id=customer_id, kind="e2e")
+    document = documents.issue_document(
+        session,
+        operation_id=operation.id,
+        customer_id=customer_id,
+        licence_id=None,
+        issued_on=date(2026, 11, 28),
+        description="Acquisto CRM in Cloud Pro annuale",
+        lines=[LINE],
+        billing={"company_name": "Verdi Impianti S.p.A.", "vat_number": "12345670157"},
+        net_cents=125000,
+        vat_cents=27500,
+        gross_cents=152500,
+    )
+    session.commit()
+    return document
+
+
+def test_document_list_shows_the_own_document_with_detail_and_pdf(page, running_app):
+    with running_app.session() as session:
+        owner, other = make_customer(session), make_customer(session)
+        make_active_licence(session, owner.id)
+        own = _issue(session, owner.id, f"e2e-doc-{owner.id}")
+        foreign = _issue(session, other.id, f"e2e-doc-{other.id}")
+    login(page, running_app, owner.email)
+    page.get_by_role("link", name="Documenti").first.click()
+    page.wait_for_url("**/myarea/documenti")
+    page.wait_for_selector(".document-row")
+
+    rows = page.locator(".document-row")
+    assert rows.count() == 1
+    row = text_of(page, ".document-row")
+    assert own.number in row and foreign.number not in row
+    for expected in ("28/11/2026", "Acquisto CRM in Cloud Pro annuale", "1.250,00 €", "275,00 €"):
+        assert expected in row
+    assert "1.525,00 €" in row
+
+    page.click("#show-" + own.number.replace("/", "-"))
+    page.wait_for_selector("#document-detail")
+    detail = text_of(page, "#document-detail")
+    assert f"Documento n. {own.number}" in detail
+    assert "Verdi Impianti S.p.A." in detail and "5 × 250,00 €" in detail
+    assert "IVA 22" in detail and "Totale 1.525,00 €" in detail
+    screenshots(page, "documenti-dettaglio")
+
+    with page.expect_download() as download:
+        page.click("#download-pdf")
+    assert download.value.suggested_filename == f"documento-{own.number.replace('/', '-')}.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
