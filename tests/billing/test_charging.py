@@ -18,6 +18,7 @@ from ts_store.billing.errors import ConflictError, NotAllowed
 from ts_store.domain.catalog import load_catalog
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration, CurrentTerm, quote
+from ts_store.payments.gateway import PaymentOutcome
 from ts_store.store import documents, licences
 from ts_store.store.models import AuditEntry, BillingOperation, Customer
 
@@ -259,3 +260,38 @@ async def test_no_answer_from_stripe_keeps_the_lock_and_a_retry_resends_the_same
     assert (
         len(_payment_intents(stripe_settings, customer.stripe_customer_id, first.operation_id)) == 1
     )
+
+
+async def test_late_success_of_a_failed_attempt_after_a_newer_one_is_not_applied_twice(
+    session, gateway, stripe_settings
+):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000002760003184")
+    licence = make_active_licence(session, customer.id, seats=2)
+    first = await charging.execute(_plan(licence, "3ds-first"), gateway)
+    operation = session.get(BillingOperation, first.operation_id)
+    await authenticate_payment_intent(stripe_settings, operation.stripe_payment_intent_id, False)
+    assert (
+        await charging.complete_after_authentication(customer.id, first.operation_id, gateway)
+    ).status == "failed"
+    await give_card(session, gateway, customer, "4242424242424242")
+    assert (await charging.execute(_plan(licence, "second"), gateway)).status == "succeeded"
+
+    late = charging.record_outcome(
+        first.operation_id,
+        PaymentOutcome(
+            status="succeeded",
+            payment_intent_id=operation.stripe_payment_intent_id,
+            client_secret=None,
+            amount_cents=operation.amount_cents,
+            decline_code=None,
+            message=None,
+            metadata={},
+        ),
+    )
+
+    assert late.status == "paid_not_applied"
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 5
+    assert len(documents.documents_of(session, customer.id)) == 1
+    assert "late_payment_to_refund" in session.exec(select(AuditEntry.action)).all()

@@ -46,6 +46,9 @@ UNKNOWN_OUTCOME = (
     "Il servizio di pagamento non ha risposto: non sappiamo ancora se l'addebito è avvenuto. "
     "Riprova tra qualche minuto: non ti addebiteremo due volte."
 )
+LATE_PAYMENT = (
+    "Pagamento arrivato dopo un nuovo tentativo già riuscito: non applicato, da rimborsare."
+)
 BUSY_MESSAGE = (
     "Un'altra modifica di questa licenza è in corso o è appena stata fatta in un'altra "
     "finestra. Ricarica la pagina per vedere i dati aggiornati."
@@ -117,6 +120,15 @@ def _retire_abandoned_holder(session: Session, lock_key: str) -> None:
             lock_key=None,
             failure_message="Sostituita da una nuova conferma.",
         )
+
+
+def _moved_on_since(session: Session, operation: BillingOperation) -> bool:
+    """A failed attempt paid late, after the licence changed (e.g. a newer attempt succeeded):
+    applying it now would apply the change twice."""
+    if operation.status != "failed":
+        return False
+    licence = licences.get_licence(session, operation.licence_id)
+    return licence is None or licence.version != operation.licence_version
 
 
 def _fail(session: Session, operation: BillingOperation, message: str) -> None:
@@ -225,6 +237,22 @@ def record_outcome(operation_id: int, outcome: PaymentOutcome) -> ChargeResult:
             return _result_for_existing(session, operation)
         if outcome.payment_intent_id:
             operation.stripe_payment_intent_id = outcome.payment_intent_id
+        if outcome.status == "succeeded" and _moved_on_since(session, operation):
+            operations.update_operation(
+                session, operation, status="paid_not_applied", failure_message=LATE_PAYMENT
+            )
+            audit.record(
+                session,
+                action="late_payment_to_refund",
+                actor_customer_id=None,
+                licence_id=operation.licence_id,
+                after={
+                    "operation": operation.id,
+                    "payment_intent": outcome.payment_intent_id,
+                    "amount_cents": outcome.amount_cents,
+                },
+            )
+            return _result_for_existing(session, operation)
         if outcome.status == "succeeded":
             if outcome.amount_cents != operation.amount_cents:
                 _fail(session, operation, "Importo del pagamento diverso dall'atteso: contattaci.")
