@@ -20,7 +20,7 @@ from ts_store.billing.charging import ChargePlan, ChargeResult
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed
 from ts_store.billing.overview import current_configuration, renewal_configuration
 from ts_store.domain.catalog import Catalog
-from ts_store.domain.lifecycle import LicenceStatus, can_change
+from ts_store.domain.lifecycle import PAID_STATUSES, LicenceStatus, can_change
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration, CurrentTerm, Quote, QuoteError, quote
 from ts_store.store import audit, licences
@@ -41,6 +41,7 @@ CANCEL_PENDING = (
     "La disdetta è in corso: riattiva l'abbonamento prima di modificare utenti o piano."
 )
 NOT_ACTIVE = "La licenza non è attiva: utenti e piano si modificano solo su una licenza attiva."
+ENDED = "Il periodo pagato è terminato: la licenza non si può più riattivare."
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,20 @@ def load_snapshot(session: Session, customer_id: int, licence_id: int) -> Licenc
 
 def refusal(snapshot: LicenceSnapshot) -> str | None:
     """Why this licence cannot be changed now, or None."""
-    if snapshot.cancel_at_period_end:
+    if snapshot.cancel_at_period_end and snapshot.status in PAID_STATUSES:
         return CANCEL_PENDING
     if not can_change(snapshot.status, snapshot.cancel_at_period_end):
         return NOT_ACTIVE
     return None
+
+
+def can_reactivate(snapshot: LicenceSnapshot, today: date) -> bool:
+    """'Riattiva' is possible while the paid period lasts, not once the licence has ended."""
+    return (
+        snapshot.cancel_at_period_end
+        and snapshot.status in PAID_STATUSES
+        and today < snapshot.period_end
+    )
 
 
 def preview(
@@ -232,6 +242,8 @@ def undo_scheduled_change(
     snapshot = snapshot_of(licence)
     if not snapshot.has_scheduled_change:
         raise InputError("renewal", "Non c'è nessuna modifica programmata da annullare.")
+    if (reason := refusal(snapshot)) is not None:
+        raise NotAllowed(reason)
     return _update(
         session,
         licence,
@@ -283,6 +295,8 @@ def reactivate(
     licence = owned_or_refused(session, customer_id, licence_id)
     if not licence.cancel_at_period_end:
         raise InputError("cancel", "Non c'è nessuna disdetta da annullare.")
+    if not can_reactivate(snapshot_of(licence), clock.today(session)):
+        raise NotAllowed(ENDED)
     return _update(
         session,
         licence,

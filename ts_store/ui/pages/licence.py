@@ -17,7 +17,12 @@ from ts_store.billing import changes, charging, clock
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.changes import LicenceSnapshot
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed, UseCaseError
-from ts_store.domain.lifecycle import retention_until
+from ts_store.domain.lifecycle import (
+    PAID_STATUSES,
+    STATUS_LABELS,
+    LicenceStatus,
+    retention_until,
+)
 from ts_store.domain.periods import CYCLE_LABELS, Cycle
 from ts_store.store.db import session_scope
 from ts_store.ui import routes
@@ -59,6 +64,8 @@ class LicenceState(rx.State):
     refusal: str = ""
     scheduled_text: str = ""
     cancel_pending: bool = False
+    can_cancel: bool = False
+    can_reactivate: bool = False
     cancel_end_text: str = ""
     retention_text: str = ""
 
@@ -122,12 +129,18 @@ class LicenceState(rx.State):
             f"Periodo in corso: dal {format_date(snapshot.period_start)} "
             f"al {format_date(snapshot.period_end)}"
         )
-        self.status_label = "In disdetta" if snapshot.cancel_at_period_end else "Attiva"
+        paid = snapshot.status in PAID_STATUSES
+        self.cancel_pending = snapshot.cancel_at_period_end and paid
+        self.status_label = "In disdetta" if self.cancel_pending else STATUS_LABELS[snapshot.status]
         self.refusal = changes.refusal(snapshot) or ""
-        self.cancel_pending = snapshot.cancel_at_period_end
+        self.can_cancel = snapshot.status == LicenceStatus.ACTIVE and not self.cancel_pending
+        self.can_reactivate = self._today is not None and changes.can_reactivate(
+            snapshot, self._today
+        )
         self.cancel_end_text = format_date(snapshot.period_end)
-        self.retention_text = format_date(
-            retention_until(snapshot.period_end, catalog.retention_days)
+        self.retention_text = (
+            f"{format_date(retention_until(snapshot.period_end, catalog.retention_days))} "
+            f"({catalog.retention_days} giorni)"
         )
         renewal = snapshot.renewal
         self.scheduled_text = (
@@ -487,43 +500,52 @@ def _cancel_section() -> rx.Component:
                 color_scheme="orange",
                 id="cancel-pending",
             ),
-            rx.button("Riattiva", on_click=LicenceState.reactivate, id="reactivate", size="3"),
+            rx.cond(
+                LicenceState.can_reactivate,
+                rx.button("Riattiva", on_click=LicenceState.reactivate, id="reactivate", size="3"),
+            ),
             spacing="3",
         ),
-        rx.form(
-            rx.vstack(
-                rx.text(
-                    "La licenza resta attiva fino al ",
-                    rx.text.strong(LicenceState.cancel_end_text),
-                    ", poi termina: nessun addebito e nessun rimborso. I tuoi dati restano "
-                    "disponibili fino al ",
-                    rx.text.strong(LicenceState.retention_text),
-                    " (60 giorni), poi vengono cancellati. Puoi riattivare l'abbonamento "
-                    "fino alla fine del periodo.",
-                    size="2",
-                ),
-                rx.text("Motivo (facoltativo)", weight="medium"),
-                rx.select(
-                    list(changes.CANCEL_REASONS),
-                    name="reason",
-                    placeholder="Scegli un motivo",
-                    id="cancel-reason",
-                ),
-                rx.text_area(
-                    name="note",
-                    placeholder="Vuoi dirci di più? (facoltativo)",
-                    id="cancel-note",
-                    width="100%",
-                ),
-                rx.button(
-                    "Conferma disdetta", type="submit", color_scheme="red", id="confirm-cancel"
-                ),
-                spacing="3",
+        rx.cond(
+            LicenceState.can_cancel,
+            _cancel_form(),
+            rx.callout(LicenceState.refusal, icon="lock", color_scheme="orange"),
+        ),
+    )
+
+
+def _cancel_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text(
+                "La licenza resta attiva fino al ",
+                rx.text.strong(LicenceState.cancel_end_text),
+                ", poi termina: nessun addebito e nessun rimborso. I tuoi dati restano "
+                "disponibili fino al ",
+                rx.text.strong(LicenceState.retention_text),
+                ", poi vengono cancellati. Puoi riattivare l'abbonamento "
+                "fino alla fine del periodo.",
+                size="2",
+            ),
+            rx.text("Motivo (facoltativo)", weight="medium"),
+            rx.select(
+                list(changes.CANCEL_REASONS),
+                name="reason",
+                placeholder="Scegli un motivo",
+                id="cancel-reason",
+            ),
+            rx.text_area(
+                name="note",
+                placeholder="Vuoi dirci di più? (facoltativo)",
+                id="cancel-note",
                 width="100%",
             ),
-            on_submit=LicenceState.cancel_subscription,
-            reset_on_submit=False,
+            rx.button("Conferma disdetta", type="submit", color_scheme="red", id="confirm-cancel"),
+            spacing="3",
+            width="100%",
         ),
+        on_submit=LicenceState.cancel_subscription,
+        reset_on_submit=False,
     )
 
 
@@ -592,12 +614,15 @@ def licence_page() -> rx.Component:
                                     size="2",
                                     id="licence-scheduled",
                                 ),
-                                rx.button(
-                                    "Annulla modifica programmata",
-                                    variant="soft",
-                                    size="1",
-                                    on_click=LicenceState.undo_scheduled,
-                                    id="undo-scheduled",
+                                rx.cond(
+                                    LicenceState.refusal == "",
+                                    rx.button(
+                                        "Annulla modifica programmata",
+                                        variant="soft",
+                                        size="1",
+                                        on_click=LicenceState.undo_scheduled,
+                                        id="undo-scheduled",
+                                    ),
                                 ),
                                 wrap="wrap",
                                 align="center",
