@@ -312,3 +312,25 @@ async def test_receipt_is_only_for_its_customer(session, gateway, stripe_setting
     intruder = make_customer(session)
     with pytest.raises(NotAllowed):
         purchase.receipt(session, intruder.id, result.operation_id)
+
+
+async def test_resume_payment_keeps_a_waiting_3d_secure_and_records_the_end(
+    session, gateway, stripe_settings, trial
+):
+    _ready(session, trial)
+    await _save_card(session, gateway, stripe_settings, trial.customer_id, "4000002760003184")
+    pending = await _buy(trial, gateway)
+
+    waiting = await purchase.resume_payment(trial.customer_id, pending.operation_id, gateway)
+    assert waiting.status == "requires_action" and waiting.client_secret
+    session.expire_all()
+    operation = session.get(BillingOperation, pending.operation_id)
+    assert operation.status == "requires_action"  # nothing given up
+    with pytest.raises(NotAllowed):
+        await purchase.resume_payment(make_customer(session).id, operation.id, gateway)
+
+    await authenticate_payment_intent(stripe_settings, operation.stripe_payment_intent_id, True)
+    done = await purchase.resume_payment(trial.customer_id, operation.id, gateway)
+    assert done.status == "succeeded" and done.document_number
+    session.expire_all()
+    assert licences.get_licence(session, trial.id).status == "active"

@@ -34,7 +34,15 @@ from ts_store.billing.gateway import get_gateway
 from ts_store.store import customers, documents, licences
 from ts_store.store.db import get_engine
 from ts_store.store.models import AuditEntry, BillingOperation
-from ts_store.ui.pages.purchase import CONFIGURE, CONFIRM, DONE, PAYMENT, PROFILE, PurchaseState
+from ts_store.ui.pages.purchase import (
+    CONFIGURE,
+    CONFIRM,
+    DONE,
+    PAYMENT,
+    PROFILE,
+    RESUME_AUTHENTICATION,
+    PurchaseState,
+)
 from ts_store.ui.session import SessionState
 
 TODAY = date(2026, 11, 28)
@@ -562,20 +570,67 @@ async def test_reload_during_3d_secure_asks_stripe_how_the_payment_ended(
     assert len(documents.documents_of(session, customer.id)) == 1
 
 
-async def test_reload_during_3d_secure_without_authentication_charges_nothing(
+async def test_reload_during_3d_secure_lets_the_customer_reopen_the_bank_check(
     session, page, trial, stripe_settings
 ):
+    """The bank's window was lost with the page: nothing is given up or charged twice."""
+    customer, licence = trial
+    await _to_card_step(page)
+    await _enter_card(page, stripe_settings, "4000002760003184")
+    await page.send(PurchaseState.confirm_purchase)
+    [operation] = _operations(session, licence.id)
+
+    [ask_page] = await page.load(licence.id)
+    assert "__tsPurchasePaying" in _script(ask_page)  # is the bank's window still open?
+    await page.send(PurchaseState.payment_window_checked, False)  # no: the page reloaded
+
+    assert (page.state.step, page.state.busy) == (CONFIRM, False)
+    assert page.state.result_message == RESUME_AUTHENTICATION
+    assert _operations(session, licence.id)[0].status == "requires_action"
+
+    [reopen] = await page.send(PurchaseState.confirm_purchase)
+    assert "confirmPayment" in _script(reopen) and page.state.busy
+    assert len(_operations(session, licence.id)) == 1  # the same operation, not a new charge
+    await authenticate_payment_intent(stripe_settings, operation.stripe_payment_intent_id, True)
+    await page.send(PurchaseState.payment_authenticated, {"ok": True})
+    assert page.state.step == DONE
+    assert [pi["amount"] for pi in _payment_intents(stripe_settings, session, customer.id)] == [
+        152500
+    ]
+
+
+async def test_reconnect_during_3d_secure_keeps_the_bank_window_open(
+    session, page, trial, stripe_settings
+):
+    """on_load also runs when the socket reconnects: the open window must not be undone."""
     _customer, licence = trial
     await _to_card_step(page)
     await _enter_card(page, stripe_settings, "4000002760003184")
     await page.send(PurchaseState.confirm_purchase)
+    operation = session.get(BillingOperation, page.state._pending_operation_id)
 
     await page.load(licence.id)
+    await page.send(PurchaseState.payment_window_checked, True)  # still open in the page
+    assert page.state.busy and page.state.result_message.startswith("La banca chiede")
+    assert _operations(session, licence.id)[0].status == "requires_action"
 
-    assert (page.state.step, page.state.busy) == (CONFIRM, False)
-    assert page.state.result_message.startswith("Autenticazione 3-D Secure non completata")
-    session.expire_all()
-    assert licences.get_licence(session, licence.id).status == "trial"
+    await authenticate_payment_intent(stripe_settings, operation.stripe_payment_intent_id, True)
+    await page.send(PurchaseState.payment_authenticated, {"ok": True})
+    assert page.state.step == DONE
+
+
+async def test_reload_or_reconnect_while_typing_the_card(page):
+    await _to_card_step(page)
+    await page.send(PurchaseState.open_card_form, False)
+    setup_intent = page.state._setup_intent_id
+
+    [ask_page] = await page.load(page.state._licence_id)
+    assert "card-element" in _script(ask_page)  # is the Card Element still in the page?
+    assert await page.send(PurchaseState.card_form_checked, True) == []  # a reconnect: keep it
+    assert page.state._setup_intent_id == setup_intent
+
+    reopened = await page.send(PurchaseState.card_form_checked, False)  # a reload: a new one
+    assert _names(reopened) == ["open_card_form"]
 
 
 async def test_saved_card_can_be_used_or_replaced(session, gateway, trial):

@@ -18,12 +18,14 @@ from ts_store.billing.catalog import current_catalog
 from ts_store.billing.changes import owned_or_refused
 from ts_store.billing.charging import ChargePlan, ChargeResult
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed
+from ts_store.billing.gateway import get_gateway
 from ts_store.billing.overview import Renewal, overview
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.fiscal import BillingProfileData, validate_billing_profile
 from ts_store.domain.lifecycle import LicenceStatus
 from ts_store.domain.periods import CYCLE_LABELS, Cycle, add_cycle
 from ts_store.domain.quote import Configuration, Quote, QuoteError, quote
+from ts_store.payments.errors import PaymentsError
 from ts_store.store import customers, documents, licences, operations
 from ts_store.store.db import session_scope
 from ts_store.store.models import Licence
@@ -194,6 +196,37 @@ async def purchase(
         ),
         gateway,
     )
+
+
+async def resume_payment(customer_id: int, operation_id: int, gateway=None) -> ChargeResult:
+    """Where a purchase left waiting for 3-D Secure stands now, without giving up on it.
+
+    For a page that lost track of the authentication (reloaded, reconnected): Stripe is asked;
+    a payment still waiting returns `requires_action` with its client secret, so the page can
+    open the bank's check again; a payment that ended (paid, or authentication failed) is
+    recorded through `charging` like any other outcome.
+    """
+    with session_scope() as session:
+        operation = operations.get_operation(session, operation_id)
+        if operation is None or operation.customer_id != customer_id or operation.kind != PURCHASE:
+            raise NotAllowed("Acquisto non trovato.")
+        status, intent_id = operation.status, operation.stripe_payment_intent_id
+    if status != "requires_action" or not intent_id:
+        return await charging.complete_after_authentication(customer_id, operation_id, gateway)
+    try:
+        outcome = await (gateway or get_gateway()).retrieve_payment(intent_id)
+    except PaymentsError as exc:
+        return ChargeResult(
+            status="requires_action", operation_id=operation_id, message=exc.message
+        )
+    if outcome.status == "requires_action" and outcome.client_secret:
+        return ChargeResult(
+            status="requires_action",
+            operation_id=operation_id,
+            client_secret=outcome.client_secret,
+            payment_method_id=outcome.payment_method_id,
+        )
+    return await charging.complete_after_authentication(customer_id, operation_id, gateway)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from ts_store.ui.components.layout import loaded_or_error, page_shell
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
 from ts_store.ui.components.stripe_card import (
+    CARD_ELEMENT_ID,
     card_element,
     confirm_payment,
     confirm_setup,
@@ -104,6 +105,27 @@ def receipt_view(receipt: purchase.PurchaseReceipt) -> ReceiptView:
 
 PROFILE, CONFIGURE, PAYMENT, CONFIRM = 1, 2, 3, 4
 FAILED_SUFFIX = "Nessun addebito: la licenza non è cambiata. Puoi riprovare o usare un'altra carta."
+RESUME_AUTHENTICATION = (
+    "Il pagamento attende ancora la conferma della banca (3-D Secure): premi «Acquista e "
+    "attiva» per completarla. Non ti addebiteremo due volte."
+)
+# Page-side checks after a load (which also runs on a socket reconnect).
+CARD_FORM_PRESENT = (
+    f"(() => {{ const el = document.getElementById({CARD_ELEMENT_ID!r}); "
+    "return !!(el && el.childElementCount > 0); })()"
+)
+PAYING = "window.__tsPurchasePaying === true"
+
+
+def _while_paying(script: str) -> str:
+    """Flag the page while the bank's window is open, so a reload can be told from a
+    reconnect."""
+    return (
+        f"(window.__tsPurchasePaying = true, ({script}).finally(() => "
+        "{ window.__tsPurchasePaying = false; }))"
+    )
+
+
 PROCESSING = (
     "Il pagamento è in lavorazione presso la banca. Ricarica la pagina tra qualche minuto: "
     "la licenza si attiva appena il pagamento è confermato."
@@ -156,7 +178,8 @@ class PurchaseState(rx.State):
         customer_id = await customer_id_of(self)
         if customer_id is None:
             return rx.redirect(routes.login_url(self.router.url.path))
-        self.busy = self.card_busy = False  # a reload ends any request the old page waited for
+        if not self._pending_operation_id:
+            self.busy = False  # a reload ends any request the old page waited for
         raw_id = str(self.router.page.params.get("licence_id", ""))
         if not raw_id.isdigit():
             self.loaded = False
@@ -186,11 +209,12 @@ class PurchaseState(rx.State):
         self.loaded = True
         self._show_plan()
         self._recalculate()
+        # on_load also runs when the socket reconnects, with the page (and Stripe's windows)
+        # still there: nothing typed or being authenticated may be thrown away.
         if self.step == CONFIRM and self._pending_operation_id:
-            # The page was reloaded during 3-D Secure: ask Stripe how that payment ended.
-            return await self._settle_pending(customer_id)
+            return await self._settle_pending(customer_id, resume=True)
         if self.step == PAYMENT and self.entering_card:
-            return PurchaseState.open_card_form(False)
+            return rx.call_script(CARD_FORM_PRESENT, callback=PurchaseState.card_form_checked)
         return None
 
     def _start_wizard(self, stored_profile: dict[str, str]) -> None:
@@ -378,6 +402,15 @@ class PurchaseState(rx.State):
         yield rx.call_script(mount_card(), callback=PurchaseState.card_mounted)
 
     @rx.event
+    def card_form_checked(self, present: bool):
+        """After a load: a reload lost the Card Element (mount a new one); a reconnect did not
+        (keep it, with what the customer typed)."""
+        if self.step == PAYMENT and self.entering_card and present is not True:
+            self.card_busy = False
+            return PurchaseState.open_card_form(True)
+        return None
+
+    @rx.event
     def card_mounted(self, result: dict):
         if not (isinstance(result, dict) and result.get("ok")):
             self.card_message = (
@@ -446,8 +479,8 @@ class PurchaseState(rx.State):
             or self.busy
         ):
             return
-        if self._pending_operation_id:  # a 3-D Secure payment left open: settle it first
-            yield await self._settle_pending(customer_id)
+        if self._pending_operation_id:  # a 3-D Secure payment left open: resume it first
+            yield await self._settle_pending(customer_id, resume=True, reopen=True)
             return
         self._recalculate()
         if self.preview_error:
@@ -481,25 +514,48 @@ class PurchaseState(rx.State):
             return None
         return await self._settle_pending(customer_id)
 
-    async def _settle_pending(self, customer_id: int):
+    async def _settle_pending(self, customer_id: int, resume: bool = False, reopen: bool = False):
+        """Ask Stripe (never the page) how the pending 3-D Secure payment stands.
+
+        `resume`: a payment still waiting is kept (after a load, or a click to reopen the
+        bank's window with `reopen`); otherwise the page's window has closed and a payment
+        still waiting counts as not authenticated.
+        """
         try:
-            result = await charging.complete_after_authentication(
-                customer_id, self._pending_operation_id
-            )
+            if resume:
+                result = await purchase.resume_payment(customer_id, self._pending_operation_id)
+            else:
+                result = await charging.complete_after_authentication(
+                    customer_id, self._pending_operation_id
+                )
         except UseCaseError as exc:
             self._pending_operation_id = 0
             self._operation_key = ""
             self.busy = False
             self.result_message = exc.message
             return None
+        if result.status == "requires_action" and result.client_secret and not reopen:
+            # Still waiting for the bank: is its window still open in this page?
+            return rx.call_script(PAYING, callback=PurchaseState.payment_window_checked)
+        if result.status == "requires_action" and result.client_secret:
+            self.busy = True
         return self._handle_result(customer_id, result)
+
+    @rx.event
+    def payment_window_checked(self, open_in_page: bool):
+        """After a load with 3-D Secure pending: a reconnect keeps the bank's window (its
+        callback settles the payment); a reload lost it, so the customer can reopen it."""
+        if self.step != CONFIRM or not self._pending_operation_id or open_in_page is True:
+            return
+        self.busy = False
+        self.result_message = RESUME_AUTHENTICATION
 
     def _handle_result(self, customer_id: int, result: charging.ChargeResult):
         if result.status == "requires_action" and result.client_secret:
             self._pending_operation_id = result.operation_id
             self.result_message = "La banca chiede di confermare il pagamento (3-D Secure)."
             return rx.call_script(
-                confirm_payment(result.client_secret, result.payment_method_id),
+                _while_paying(confirm_payment(result.client_secret, result.payment_method_id)),
                 callback=PurchaseState.payment_authenticated,
             )
         self.busy = False
@@ -523,6 +579,9 @@ class PurchaseState(rx.State):
             return None
         self._pending_operation_id = 0
         self._operation_key = ""  # a new attempt (e.g. with another card) is a new operation
+        if result.status == "paid_not_applied":  # paid late, after another attempt succeeded
+            self.result_message = result.message or PROCESSING
+            return None
         self.result_message = (
             f"{result.message or 'Il pagamento non è andato a buon fine.'} {FAILED_SUFFIX}"
         )
