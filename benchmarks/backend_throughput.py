@@ -28,7 +28,16 @@ from benchmarks._harness import CHROMIUM_ARGS, running_stack, seed_active_custom
 from benchmarks.preview_latency import _login
 
 NAMESPACE = "/_event"
-LICENCE_STATE = "reflex___state____state.ts_store___ui___pages___licence____licence_state"
+
+
+def licence_state_name() -> str:
+    """The full name Reflex gives the licence page's state (its events are addressed by it)."""
+    from ts_store.ui.pages.licence import LicenceState
+
+    return LicenceState.get_full_name()
+
+
+LICENCE_STATE = licence_state_name()
 
 
 def capture_connect_auth(stack, customer, licence) -> dict:
@@ -121,7 +130,7 @@ async def run_level(
     print(f"{'':44} {len(latencies) / elapsed:7.0f} events/s over {elapsed:.1f} s (incl. connects)")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 50, 200])
     parser.add_argument("--events", type=int, default=40)
@@ -131,7 +140,7 @@ def main() -> None:
         default=300.0,
         help="events/s for the paced run at the largest session count",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with running_stack() as stack:
         customer, licence = seed_active_customer(stack)
         auth = capture_connect_auth(stack, customer, licence)

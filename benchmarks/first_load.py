@@ -19,7 +19,7 @@ from benchmarks._harness import CHROMIUM_ARGS, running_stack, seed_active_custom
 from benchmarks.preview_latency import _login
 
 
-def measure(runs: int) -> None:
+def measure(runs: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     with running_stack() as stack, sync_playwright() as playwright:
@@ -54,23 +54,28 @@ def measure(runs: int) -> None:
             page.wait_for_selector(".licence-card")
             page.wait_for_function("window.__firstState !== null")
             times.append(page.evaluate("window.__firstState"))
-            js = 0
-            for response in responses:
-                if response.url.endswith(".js") and response.ok:
-                    js += len(gzip.compress(response.body(), compresslevel=6))
-            js_sizes.append(js / 1024)
+            chunks = {
+                response.url.rsplit("/", 1)[-1]: len(gzip.compress(response.body(), 6))
+                for response in responses
+                if response.url.endswith(".js") and response.ok
+            }
+            js_sizes.append(sum(chunks.values()) / 1024)
             request_counts.append(len(responses))
             context.close()
         browser.close()
     summary("time to first state update", times)
     summary("JS bytes, gzip -6", js_sizes, unit="KB")
     print(f"requests per load: {sorted(request_counts)} (target JS <= 250 KB gzipped)")
+    print(f"largest of the {len(chunks)} JS files (KB gzipped):")
+    for name, size in sorted(chunks.items(), key=lambda item: -item[1])[:8]:
+        print(f"    {size / 1024:6.1f}  {name}")
+    return {"js_kb": js_sizes[-1], "requests": request_counts[-1], "first_state_ms": times[-1]}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    measure(parser.parse_args().runs)
+    measure(parser.parse_args(argv).runs)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("quote_batch.py", "preview_latency.py", "backend_throughput.py", "first_load.py")
+SCRIPTS = (
+    "quote_batch.py",
+    "preview_latency.py",
+    "state_size.py",
+    "backend_throughput.py",
+    "first_load.py",
+)
 
 
 def main() -> int:
