@@ -6,6 +6,7 @@ TS_STORE_BENCHMARK=1 so the benchmark-only page and call counters are mounted.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -86,6 +87,23 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
                 set_simulated_today(session, date(2026, 11, 28))
                 session.commit()
             yield stack
+
+
+def app_cpu_seconds(stack: Stack) -> float:
+    """CPU seconds (user + system) used so far by the app's processes (cwd = its workdir)."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if Path(os.readlink(proc / "cwd")) != stack.workdir:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 def seed_active_customer(stack: Stack):
