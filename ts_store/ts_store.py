@@ -12,7 +12,9 @@ from ts_store.billing.webhooks import handle_event
 from ts_store.payments.config import stripe_settings_from_env
 from ts_store.payments.webhook import webhook_route
 from ts_store.ui import routes
+from ts_store.ui.components.connection_notice import app_overlay
 from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
+from ts_store.ui.errors import backend_exception_handler
 from ts_store.ui.pages.contact import ContactState, contact_page
 from ts_store.ui.pages.documents import DocumentsState, documents_page
 from ts_store.ui.pages.lab import LabState, lab_page
@@ -24,11 +26,14 @@ from ts_store.ui.pages.plans import plans_page
 from ts_store.ui.pages.purchase import PurchaseState, purchase_page
 from ts_store.ui.pages.register import register_page
 from ts_store.ui.session import SessionState
+from ts_store.ui.state_manager import throttle_disk_state_purge
 from ts_store.ui.theme import global_style
 
 app = rx.App(
     style=global_style,
+    toaster=None,  # nothing uses toasts; the connection notice below needs no toast library
     head_components=[rx.script(src=BRIDGE_SCRIPT)],
+    backend_exception_handler=backend_exception_handler,
     api_transformer=Starlette(
         routes=[
             webhook_route(
@@ -37,6 +42,8 @@ app = rx.App(
         ]
     ),
 )
+app.app_wraps[(5, "Overlay")] = app_overlay
+throttle_disk_state_purge(app)
 
 app.add_page(
     rx.fragment(), route="/", on_load=SessionState.redirect_if_logged_in_or_login, title="TS Store"

@@ -1,0 +1,98 @@
+"""The throttled disk state manager: expired state files still go, at most once per interval."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from reflex.istate.manager.disk import StateManagerDisk
+
+from ts_store.ui.state_manager import ThrottledPurgeStateManagerDisk, throttle_disk_state_purge
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def states_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("REFLEX_STATES_WORKDIR", str(tmp_path))
+    return tmp_path
+
+
+def _state_file(folder, name: str, age_seconds: float):
+    path = folder / f"{name}.pkl"
+    path.write_bytes(b"state")
+    old = time.time() - age_seconds
+    os.utime(path, (old, old))
+    return path
+
+
+def test_expired_file_is_removed_at_start_and_fresh_file_kept(states_dir):
+    expired = _state_file(states_dir, "expired", age_seconds=3_600)
+    fresh = _state_file(states_dir, "fresh", age_seconds=1)
+    ThrottledPurgeStateManagerDisk(token_expiration=600, clock=FakeClock())
+    assert not expired.exists()
+    assert fresh.exists()
+
+
+def test_second_sweep_within_the_interval_lists_nothing_and_removes_nothing(states_dir):
+    clock = FakeClock()
+    manager = ThrottledPurgeStateManagerDisk(
+        token_expiration=600, clock=clock, purge_interval_seconds=60
+    )
+    expired_later = _state_file(states_dir, "late", age_seconds=3_600)
+    clock.now += 59
+    manager._purge_expired_states()
+    assert expired_later.exists()
+
+
+def test_sweep_after_the_interval_removes_files_expired_since(states_dir):
+    clock = FakeClock()
+    manager = ThrottledPurgeStateManagerDisk(
+        token_expiration=600, clock=clock, purge_interval_seconds=60
+    )
+    expired_later = _state_file(states_dir, "late", age_seconds=3_600)
+    clock.now += 60
+    manager._purge_expired_states()
+    assert not expired_later.exists()
+
+
+def test_the_app_runs_on_the_throttled_disk_manager():
+    from ts_store.ts_store import app
+
+    assert type(app.state_manager) is ThrottledPurgeStateManagerDisk
+
+
+def test_a_non_disk_manager_is_left_as_configured():
+    class FakeApp:
+        def __init__(self, manager) -> None:
+            self._state_manager = manager
+
+        @property
+        def state_manager(self):
+            return self._state_manager
+
+    sentinel = object()
+    app = FakeApp(sentinel)
+    throttle_disk_state_purge(app)
+    assert app.state_manager is sentinel
+
+
+def test_a_plain_disk_manager_is_replaced(states_dir):
+    class FakeApp:
+        def __init__(self, manager) -> None:
+            self._state_manager = manager
+
+        @property
+        def state_manager(self):
+            return self._state_manager
+
+    app = FakeApp(StateManagerDisk())
+    throttle_disk_state_purge(app)
+    assert type(app.state_manager) is ThrottledPurgeStateManagerDisk
