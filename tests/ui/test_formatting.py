@@ -10,6 +10,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ts_store.ui.formatting import (
     format_cents,
@@ -175,3 +177,28 @@ def test_formatting_module_does_not_import_reflex():
     repo_root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", code], cwd=repo_root, check=False)
     assert result.returncode == 0
+
+
+# --- format_cents applies Babel's pattern itself: it must say exactly what Babel says ----------
+
+_BABEL_CHECK_AMOUNTS = [
+    *range(-1_100, 1_101),
+    *(10**k + d for k in range(3, 18) for d in (-1, 0, 1)),
+    *(-(10**k) - d for k in range(3, 18) for d in (-1, 0, 1)),
+]
+
+
+def _babel(cents: int) -> str:
+    from babel.numbers import format_currency
+
+    return format_currency(Decimal(cents) / 100, "EUR", locale="it_IT")
+
+
+def test_format_cents_equals_babel_around_every_group_boundary():
+    mismatches = [c for c in _BABEL_CHECK_AMOUNTS if format_cents(c) != _babel(c)]
+    assert mismatches == []
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_format_cents_equals_babel_format_currency_for_any_amount(cents):
+    assert format_cents(cents) == _babel(cents)

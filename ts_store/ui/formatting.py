@@ -7,17 +7,64 @@ reach the page as a JavaScript float and lose the cents.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_currency
+from babel import Locale
 from babel.numbers import format_percent as babel_format_percent
+from babel.numbers import (
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    get_minus_sign_symbol,
+)
 
 LOCALE = "it_IT"
 CURRENCY = "EUR"
 ROME = ZoneInfo("Europe/Rome")
+
+
+@dataclasses.dataclass(frozen=True)
+class _CurrencyLayout:
+    """The pieces of CLDR's it_IT currency pattern ("#,##0.00\u00a0¤"), read once from Babel.
+
+    Why: babel.numbers.format_currency re-parses the locale and the pattern and goes through
+    Decimal on every call (~25 µs); a live preview formats ~10 amounts per click, and that was
+    the largest share of the handler's time. Applying the same pattern to integer cents is
+    exact and ~1 µs; tests check it equals format_currency over many amounts.
+    """
+
+    positive_prefix: str
+    negative_prefix: str
+    positive_suffix: str
+    negative_suffix: str
+    group: str
+    decimal: str
+    group_size: int
+
+    @classmethod
+    def from_babel(cls, locale: str, currency: str) -> _CurrencyLayout:
+        pattern = Locale.parse(locale).currency_formats["standard"]
+        symbol = get_currency_symbol(currency, locale=locale)
+        minus = get_minus_sign_symbol(locale)
+        if pattern.frac_prec != (2, 2) or pattern.grouping[0] != pattern.grouping[1]:
+            raise ValueError(f"unexpected currency pattern for {locale}: {pattern.pattern}")
+        return cls(
+            positive_prefix=pattern.prefix[0].replace("¤", symbol),
+            negative_prefix=pattern.prefix[1].replace("¤", symbol).replace("-", minus),
+            positive_suffix=pattern.suffix[0].replace("¤", symbol),
+            negative_suffix=pattern.suffix[1].replace("¤", symbol),
+            group=get_group_symbol(locale),
+            decimal=get_decimal_symbol(locale),
+            group_size=pattern.grouping[0],
+        )
+
+
+_EUR_IT = _CurrencyLayout.from_babel(LOCALE, CURRENCY)
 
 
 def format_cents(cents: int) -> str:
@@ -28,7 +75,16 @@ def format_cents(cents: int) -> str:
     """
     if isinstance(cents, bool) or not isinstance(cents, int):
         raise TypeError(f"cents must be int, not {type(cents).__name__}")
-    return format_currency(Decimal(cents) / 100, CURRENCY, locale=LOCALE)
+    layout = _EUR_IT
+    euros, rest = divmod(abs(cents), 100)
+    digits = str(euros)
+    size = layout.group_size
+    head = len(digits) % size or size
+    groups = [digits[:head]] + [digits[i : i + size] for i in range(head, len(digits), size)]
+    number = f"{layout.group.join(groups)}{layout.decimal}{rest:02d}"
+    if cents < 0:
+        return f"{layout.negative_prefix}{number}{layout.negative_suffix}"
+    return f"{layout.positive_prefix}{number}{layout.positive_suffix}"
 
 
 def format_date(d: date) -> str:
@@ -60,7 +116,13 @@ def format_percent(value: Fraction | Decimal | int) -> str:
         exact = Decimal(value)
     if not exact.is_finite():
         raise ValueError(f"percent must be a finite number, not {value}")
-    points = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    return _percent_of_points(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize())
+
+
+@functools.lru_cache(maxsize=256)
+def _percent_of_points(points: Decimal) -> str:
+    """Cached: the same few rates (the VAT rate) are shown on every preview, and Babel
+    takes ~40 µs per call."""
     return babel_format_percent(points / 100, locale=LOCALE, decimal_quantization=False)
 
 

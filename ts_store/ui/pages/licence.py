@@ -153,9 +153,14 @@ class LicenceState(rx.State):
 
     # --- live preview --------------------------------------------------------------------
 
+    def _raw_snapshot(self) -> LicenceSnapshot | None:
+        """The snapshot itself, not Reflex's change-tracking proxy around it: previews only
+        read it, and every attribute read through the proxy costs a wrapper."""
+        return self.get_value("_snapshot")
+
     def _recalculate(self) -> None:
         """One place that turns the edited target into the preview (domain quote only)."""
-        snapshot = self._snapshot
+        snapshot = self._raw_snapshot()
         if snapshot is None or self._today is None:
             return
         catalog = current_catalog()
@@ -184,7 +189,7 @@ class LicenceState(rx.State):
 
     def _show_plan_choices(self) -> None:
         """What depends on the plan only: recomputed when the plan changes, not on every click."""
-        snapshot = self._snapshot
+        snapshot = self._raw_snapshot()
         catalog = current_catalog()
         plan = catalog.plan(self.target_plan)
         self.seat_limits = (
