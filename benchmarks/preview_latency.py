@@ -2,14 +2,18 @@
 
 From the click to the new amount in the DOM (MutationObserver + performance.now in the page):
 - floor: /bench, an event that only adds one to a counter (the issue's floor), and the same
-  counter inside the app's page frame (/bench/pagina: header, footer, theme), for context;
+  counter inside the app's page frame (/bench/pagina: header, footer, theme), and the app's
+  price summary card alone (/bench/riepilogo: its event swaps two precomputed views, so it
+  costs what updating that card costs, with no quote and no page around it), for context;
 - "Aggiorna servizi": "+" / "−" on the users (alternating, so the amount always changes);
 - the purchase wizard: switching the plan between Pro and Business.
 Each measure is split into: click -> event sent on the websocket (browser), sent -> state
 update received (network + backend; the backend's own share is timed in the app), and
 received -> new text in the DOM (browser: applying the delta and rendering).
-During the "Aggiorna servizi" run it also records the websocket frames the browser receives
-(the state delta of each preview) and the SQL statements and Stripe calls the app made.
+During the run it also counts the SQL statements and Stripe calls the app made. Delta bytes
+are measured by state_size.py: recording websocket frames (Playwright listens through the
+DevTools protocol) makes every send and receive in that tab slower, so no timed tab records
+them.
 
 Run: .venv/bin/python benchmarks/preview_latency.py [--iterations 300]
 """
@@ -132,11 +136,11 @@ def _record_frames(page) -> list[int]:
     return sizes
 
 
-def _open_licence(browser, stack):
+def _open_licence(browser, stack, record_frames: bool = True):
     customer, licence = seed_active_customer(stack)
     page = _new_page(browser)
     _login(page, stack.url, customer.email)
-    frames = _record_frames(page)
+    frames = _record_frames(page) if record_frames else []
     page.goto(f"{stack.url}/myarea/licenza/{licence.id}")
     page.wait_for_selector("#seats-input")
     page.fill("#seats-input", "10")
@@ -146,11 +150,11 @@ def _open_licence(browser, stack):
     return page, frames
 
 
-def _open_wizard(browser, stack):
+def _open_wizard(browser, stack, record_frames: bool = True):
     customer, trial = seed_trial_customer(stack)
     page = _new_page(browser)
     _login(page, stack.url, customer.email)
-    frames = _record_frames(page)
+    frames = _record_frames(page) if record_frames else []
     page.goto(f"{stack.url}/myarea/acquista/{trial.id}")
     page.wait_for_selector("#profile-submit")
     for name, value in VALID_BILLING.items():
@@ -193,17 +197,24 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
         shell_page = floor_page.context.new_page()
         shell_page.goto(f"{stack.url}/bench/pagina")
         shell_page.wait_for_selector("#bench-shell-increment")
+        summary_page = floor_page.context.new_page()
+        summary_page.goto(f"{stack.url}/bench/riepilogo")
+        summary_page.wait_for_selector("#bench-summary-swap")
         counters = floor_page.context.new_page()
         counters.goto(f"{stack.url}/bench")
         counters.wait_for_selector("#bench-read")
-        licence_page, licence_frames = _open_licence(browser, stack)
-        wizard_page, wizard_frames = _open_wizard(browser, stack)
+        licence_page, _ = _open_licence(browser, stack, record_frames=False)
+        wizard_page, _ = _open_wizard(browser, stack, record_frames=False)
 
         scenarios = {
             "floor": (floor_page, lambda i: ["#bench-increment", None, "#bench-count"]),
             "shell": (
                 shell_page,
                 lambda i: ["#bench-shell-increment", None, "#bench-shell-count"],
+            ),
+            "summary": (
+                summary_page,
+                lambda i: ["#bench-summary-swap", None, "#bench-renewal-gross"],
             ),
             "seats": (
                 licence_page,
@@ -225,8 +236,6 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
         samples: dict[str, list[dict]] = {name: [] for name in scenarios}
         server: dict[str, dict] = {}
         before = read_counters(counters)
-        licence_frames.clear()
-        wizard_frames.clear()
         while len(samples["floor"]) < iterations:
             for name, (page, step) in scenarios.items():
                 for _ in range(min(ROUND, iterations - len(samples[name]))):
@@ -237,8 +246,6 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
                         server.setdefault(name, {}).setdefault(handler, []).append(values)
         licence_page.wait_for_timeout(300)
         after = read_counters(counters)
-        licence_deltas = [size for size in licence_frames if size > 10]  # pings: 1-2 bytes
-        wizard_deltas = [size for size in wizard_frames if size > 10]
         state_sizes = {
             "Aggiorna servizi": session_state_bytes(licence_page, stack.url),
             "wizard": session_state_bytes(wizard_page, stack.url),
@@ -260,6 +267,9 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
         "shell": _report(
             "same counter in the page frame (/bench/pagina)", samples["shell"], merged("shell")
         ),
+        "summary": _report(
+            "price summary card alone (/bench/riepilogo)", samples["summary"], merged("summary")
+        ),
         "seats": _report('"Aggiorna servizi": + / − users', samples["seats"], merged("seats")),
         "plan": _report("wizard: plan Pro <-> Business", samples["plan"], merged("plan")),
     }
@@ -270,14 +280,9 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
         print(
             f"{label:<22} p95 / floor p95 = {ratio:.2f} (target <= 1.30; p95 target <= 15 ms); "
             f"median / floor median = {median_ratio:.2f}; "
-            f"p95 / page-frame floor p95 = {results[key]['p95'] / results['shell']['p95']:.2f}"
+            f"p95 / page-frame floor p95 = {results[key]['p95'] / results['shell']['p95']:.2f}; "
+            f"p95 / summary-card floor p95 = {results[key]['p95'] / results['summary']['p95']:.2f}"
         )
-    for label, deltas in (("Aggiorna servizi", licence_deltas), ("wizard", wizard_deltas)):
-        if deltas:
-            print(
-                f"state delta per preview, {label}: median {statistics.median(deltas):.0f} B, "
-                f"max {max(deltas)} B over {len(deltas)} frames (target <= 2048 B)"
-            )
     for label, sizes in state_sizes.items():
         largest = max(sizes, key=sizes.get)
         print(

@@ -107,8 +107,14 @@ app.add_page(
 )
 
 if os.environ.get("TS_STORE_BENCHMARK") == "1":  # benchmarks only: never mounted otherwise
-    from ts_store.ui.pages.bench import bench_page, bench_shell_page, install_counters
+    from ts_store.ui.pages.bench import (
+        bench_page,
+        bench_shell_page,
+        bench_summary_page,
+        install_counters,
+    )
 
     install_counters()
     app.add_page(bench_page, route="/bench", title="Benchmark")
     app.add_page(bench_shell_page, route="/bench/pagina", title="Benchmark")
+    app.add_page(bench_summary_page, route="/bench/riepilogo", title="Benchmark")

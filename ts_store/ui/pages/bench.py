@@ -5,7 +5,9 @@ and shows how many SQL statements and Stripe calls the process has made, so a be
 check that preview events make none. It also shows, per event handler, how long the backend
 took from receiving the event to sending its first state update (the server's share of the
 preview latency); reading them starts a new measurement window. `/bench/pagina` has the same
-counter inside the app's page frame.
+counter inside the app's page frame. `/bench/riepilogo` has the app's price summary card, whose
+event only swaps two views computed once at start: what updating that card costs in Reflex
+with no quote, no formatting and no page around it.
 """
 
 from __future__ import annotations
@@ -15,14 +17,20 @@ import inspect
 import json
 import statistics
 import time
+from datetime import date
 
 import reflex as rx
 import sqlalchemy as sa
 from reflex.app import EventNamespace
 
+from ts_store.billing import purchase
+from ts_store.billing.catalog import current_catalog
+from ts_store.domain.periods import Cycle
+from ts_store.domain.quote import Configuration
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store.db import get_engine
 from ts_store.ui.components.layout import page_shell
+from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 
 CALLS = {"sql": 0, "stripe": 0}
 _STARTED: dict[str, tuple[str, float]] = {}  # client token -> (event name, start)
@@ -99,8 +107,21 @@ def session_state_bytes(state: rx.State) -> dict[str, int]:
     return sizes
 
 
+def _summary_views() -> tuple[QuoteView, QuoteView]:
+    """Two purchase quotes one user apart (Pro monthly, 2 and 3 users), as the wizard shows."""
+    catalog = current_catalog()
+    return tuple(
+        quote_view(
+            purchase.preview(Configuration("pro", Cycle.MONTHLY, seats), date(2026, 11, 28)),
+            catalog,
+        )
+        for seats in (2, 3)
+    )
+
+
 class BenchState(rx.State):
     count: int = 0
+    summary: QuoteView = QuoteView()
     reads: int = 0
     sql_calls: int = -1
     stripe_calls: int = -1
@@ -115,6 +136,12 @@ class BenchState(rx.State):
     def increment_in_shell(self):
         """The same counter, clicked in the app's page frame (header, footer, theme)."""
         self.count += 1
+
+    @rx.event
+    def swap_summary(self):
+        """The summary card's floor: no quote, no formatting, only the precomputed views."""
+        self.count += 1
+        self.summary = _SUMMARY_VIEWS[self.count % 2]
 
     @rx.event
     def read_counters(self):
@@ -144,6 +171,14 @@ def bench_page() -> rx.Component:
     )
 
 
+def bench_summary_page() -> rx.Component:
+    return rx.vstack(
+        rx.button("Cambia", on_click=BenchState.swap_summary, id="bench-summary-swap"),
+        rx.box(quote_summary(BenchState.summary, prefix="bench"), width="28rem"),
+        padding="2rem",
+    )
+
+
 def bench_shell_page() -> rx.Component:
     """The floor's counter inside the frame every page of the app has, so the floor can be
     compared with and without the cost of laying out a real page."""
@@ -158,3 +193,6 @@ def bench_shell_page() -> rx.Component:
         title="Benchmark",
         logged_in=False,
     )
+
+
+_SUMMARY_VIEWS = _summary_views()
