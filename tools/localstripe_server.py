@@ -86,6 +86,22 @@ def report_real_card_brands() -> None:
     PaymentMethod.__init__ = __init__
 
 
+def list_payment_intents_by_customer() -> None:
+    """Stripe's GET /v1/payment_intents takes a ``customer`` filter; localstripe refuses it."""
+    from localstripe.resources import PaymentIntent
+
+    list_all = PaymentIntent._api_list_all.__func__
+
+    def _api_list_all(cls, url, customer=None, limit=None, starting_after=None, **kwargs):
+        listed = list_all(cls, url, limit=limit, starting_after=starting_after, **kwargs)
+        if customer is not None:
+            listed._list = [intent for intent in listed._list if intent.customer == customer]
+        listed._list.sort(key=lambda intent: intent.created, reverse=True)  # newest first
+        return listed
+
+    PaymentIntent._api_list_all = classmethod(_api_list_all)
+
+
 def _loopback_socket(host: str, port: int) -> socket.socket:
     address = "127.0.0.1" if host == "localhost" else host
     if not ipaddress.ip_address(address).is_loopback:
@@ -132,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     redirect_state(args.state.resolve() if args.state else None)
     report_real_card_brands()
+    list_payment_intents_by_customer()
     if args.state:
         from localstripe.resources import store
 

@@ -1,11 +1,15 @@
 """Billing commands for cron or a scheduler.
 
     python -m ts_store.billing renew [--today YYYY-MM-DD]
+    python -m ts_store.billing reconcile
 
 Runs the renewal job once for `--today` (default: the store's clock — the product team's
 simulated date, TS_STORE_TODAY, or today in Rome) and prints a short report. Safe to run again
 on the same day and alongside the app's background task: nothing is charged twice. Exits 0
 when the job ran (declined cards are outcomes, listed in the report), 2 on a bad argument.
+
+`reconcile` settles charges whose answer from Stripe was lost (a crash or a timeout mid-charge)
+once they are 15 minutes old; `renew` does it first as well.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import sys
 from datetime import date
 
 from ts_store.billing import clock
+from ts_store.billing.reconciliation import reconcile_stale_operations
 from ts_store.billing.renewals import renew_due
 
 
@@ -35,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         "renew", help="rinnovi, tentativi di addebito, sospensioni, fine prova e conservazione dati"
     )
     renew.add_argument("--today", type=_iso_date, help="data del giorno (AAAA-MM-GG)")
+    commands.add_parser(
+        "reconcile", help="chiude gli addebiti rimasti senza risposta da Stripe (oltre 15 minuti)"
+    )
     return parser
 
 
@@ -42,9 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "renew":
         today = args.today or clock.today()
+        settled = asyncio.run(reconcile_stale_operations())
         report = asyncio.run(renew_due(today))
+        print(settled.summary())
         print(report.summary())
         for line in report.lines():
+            print(f"  {line}")
+    elif args.command == "reconcile":
+        settled = asyncio.run(reconcile_stale_operations())
+        print(settled.summary())
+        for line in settled.settled + settled.waiting:
             print(f"  {line}")
     return 0
 

@@ -1,6 +1,7 @@
 """The renewal job as a periodic task inside the app process.
 
-Registered with ``app.register_lifespan_task`` in ``ts_store/ts_store.py``: it runs once when
+Registered with ``app.register_lifespan_task`` in ``ts_store/ts_store.py``: it settles charges
+whose answer from Stripe was lost (``reconciliation``), then renews; it runs once when
 the app starts (catching up after downtime) and then every TS_STORE_RENEWAL_INTERVAL_SECONDS
 (default 3600; 0 disables it, e.g. when cron runs ``python -m ts_store.billing renew``).
 
@@ -18,6 +19,7 @@ import os
 from collections.abc import Mapping
 
 from ts_store.billing import clock
+from ts_store.billing.reconciliation import reconcile_stale_operations
 from ts_store.billing.renewals import RenewalReport, renew_due
 from ts_store.payments.gateway import StripeGateway
 
@@ -43,7 +45,14 @@ def interval_seconds(environ: Mapping[str, str] | None = None) -> float:
 
 
 async def run_once(gateway: StripeGateway | None = None) -> RenewalReport:
-    """One run for the store's 'today' (the simulated date when the product team set one)."""
+    """One run for the store's 'today' (the simulated date when the product team set one).
+
+    Charges whose answer from Stripe was lost are settled first, so a licence they kept locked
+    renews in the same run.
+    """
+    settled = await reconcile_stale_operations(gateway=gateway)
+    if settled.settled or settled.waiting:
+        log.info("%s", settled.summary())
     return await renew_due(clock.today(), gateway)
 
 

@@ -297,6 +297,23 @@ class StripeGateway:
             intent = await self._stripe().v1.payment_intents.retrieve_async(payment_intent_id)
         return _outcome(intent.to_dict())
 
+    async def find_payment(self, *, customer_id: str, operation_id: int) -> PaymentOutcome | None:
+        """The PaymentIntent our charge for `operation_id` created, or None if none exists.
+
+        Used when we never got Stripe's answer (a crash or a timeout mid-charge): charges carry
+        ``ts_store_operation_id`` in their metadata, and the customer's newest 100 payments are
+        searched (an operation is at most hours old when this runs).
+        """
+        params = {"customer": customer_id, "limit": 100}
+        with _mapped_errors():
+            page = await self._stripe().v1.payment_intents.list_async(params)  # type: ignore[arg-type]
+        wanted = str(operation_id)
+        for intent in page.data:
+            data = intent.to_dict()
+            if _str_dict(data.get("metadata")).get("ts_store_operation_id") == wanted:
+                return _outcome(data)
+        return None
+
     # --- helpers -----------------------------------------------------------------------
 
     async def _retrieve_or_none(self, service: str, object_id: str | None) -> dict[str, Any] | None:

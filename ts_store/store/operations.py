@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,6 +80,39 @@ def update_operation(
     session.add(operation)
     session.flush()
     return operation
+
+
+def stale_operations(
+    session: Session, statuses: tuple[str, ...], updated_before: datetime
+) -> list[BillingOperation]:
+    """Operations left in one of `statuses` since before `updated_before`, oldest first."""
+    return list(
+        session.exec(
+            select(BillingOperation)
+            .where(
+                BillingOperation.status.in_(statuses),  # type: ignore[attr-defined]
+                BillingOperation.updated_at < updated_before,
+            )
+            .order_by(BillingOperation.updated_at)
+        )
+    )
+
+
+def claim_stale(session: Session, operation: BillingOperation) -> bool:
+    """Take a stale operation for one reconciliation pass: only if nobody touched it since we
+    read it (same status and updated_at), so two passes never settle it twice."""
+    result = session.execute(
+        sa.update(BillingOperation)
+        .where(
+            BillingOperation.id == operation.id,
+            BillingOperation.status == operation.status,
+            BillingOperation.updated_at == operation.updated_at,
+        )
+        .values(updated_at=utcnow())
+    )
+    session.flush()
+    session.refresh(operation)
+    return result.rowcount == 1
 
 
 def operations_for_licence(session: Session, licence_id: int) -> list[BillingOperation]:

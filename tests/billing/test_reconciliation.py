@@ -1,0 +1,207 @@
+"""Charges whose answer from Stripe was lost are settled by asking Stripe, against localstripe.
+
+The only thing simulated is the lost answer: `LostAnswer` forwards to the real gateway and then
+drops the reply (Stripe unreachable after or before charging) or dies mid-call, as a crashed
+process would. Everything else — the charge, the listing of PaymentIntents, the database — is
+real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from tests.billing.test_charging import _payment_intents, _plan
+from tests.billing.test_renewals import ROOT, _command_env
+from tests.fixtures.factories import give_card, make_active_licence, make_customer
+from ts_store.billing import charging, reconciliation
+from ts_store.payments.errors import PaymentsUnavailable
+from ts_store.store import documents, licences
+from ts_store.store.models import AuditEntry, BillingOperation, Customer, utcnow
+
+LATER = timedelta(minutes=16)  # past reconciliation.STALE_AFTER
+
+
+class LostAnswer:
+    """The real gateway whose charge answer never reaches us."""
+
+    def __init__(self, real, *, reaches_stripe: bool, crash: bool = False) -> None:
+        self._real = real
+        self._reaches_stripe = reaches_stripe
+        self._crash = crash
+
+    async def charge_off_session(self, **kwargs):
+        if self._reaches_stripe:
+            await self._real.charge_off_session(**kwargs)
+        if self._crash:
+            raise asyncio.CancelledError  # the worker died with the request in flight
+        raise PaymentsUnavailable(detail="connection reset (test)")
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+class StripeDown:
+    """The real gateway, but Stripe cannot be reached for any lookup."""
+
+    def __init__(self, real) -> None:
+        self._real = real
+
+    async def find_payment(self, **kwargs):
+        raise PaymentsUnavailable(detail="down (test)")
+
+    async def retrieve_payment(self, payment_intent_id):
+        raise PaymentsUnavailable(detail="down (test)")
+
+
+@pytest.fixture
+async def paying_licence(session, gateway):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer)
+    return make_active_licence(session, customer.id, seats=2)
+
+
+def _operation(session, operation_id: int) -> BillingOperation:
+    session.expire_all()
+    return session.get(BillingOperation, operation_id)
+
+
+async def _reconcile_later(gateway):
+    return await reconciliation.reconcile_stale_operations(now=utcnow() + LATER, gateway=gateway)
+
+
+async def test_crash_after_stripe_charged_is_applied_once_with_its_document(
+    session, gateway, stripe_settings, paying_licence
+):
+    plan = _plan(paying_licence, "crash-after-charge")
+    with pytest.raises(asyncio.CancelledError):
+        await charging.execute(plan, LostAnswer(gateway, reaches_stripe=True, crash=True))
+    [operation] = session.exec(select(BillingOperation)).all()
+    assert operation.status == "charging" and operation.lock_key is not None
+
+    report = await _reconcile_later(gateway)
+    again = await _reconcile_later(gateway)
+
+    settled = _operation(session, operation.id)
+    assert settled.status == "succeeded"
+    assert len(report.settled) == 1 and again.settled == []
+    assert licences.get_licence(session, paying_licence.id).seats == 5
+    [document] = documents.documents_of(session, paying_licence.customer_id)
+    assert document.gross_cents == 3660
+    customer = session.get(Customer, paying_licence.customer_id)
+    assert len(_payment_intents(stripe_settings, customer.stripe_customer_id, operation.id)) == 1
+    actions = session.exec(select(AuditEntry.action)).all()
+    assert "stale_operation_settled" in actions
+
+
+async def test_unknown_outcome_that_stripe_never_received_is_closed_and_unlocked(
+    session, gateway, stripe_settings, paying_licence
+):
+    first = await charging.execute(
+        _plan(paying_licence, "never-sent"), LostAnswer(gateway, reaches_stripe=False)
+    )
+    assert first.status == "unknown"
+
+    report = await _reconcile_later(gateway)
+
+    closed = _operation(session, first.operation_id)
+    assert (closed.status, closed.lock_key) == ("failed", None)
+    assert closed.failure_message == reconciliation.NOT_STARTED
+    assert "nessun pagamento in Stripe" in report.settled[0]
+    assert licences.get_licence(session, paying_licence.id).seats == 2
+    customer = session.get(Customer, paying_licence.customer_id)
+    assert _payment_intents(stripe_settings, customer.stripe_customer_id, first.operation_id) == []
+    # The licence is no longer locked: the customer can confirm again, and pays once.
+    retry = await charging.execute(_plan(paying_licence, "second-confirm"), gateway)
+    assert retry.status == "succeeded"
+    session.expire_all()
+    assert licences.get_licence(session, paying_licence.id).seats == 5
+
+
+async def test_unknown_outcome_after_stripe_charged_is_applied(session, gateway, paying_licence):
+    first = await charging.execute(
+        _plan(paying_licence, "answer-lost"), LostAnswer(gateway, reaches_stripe=True)
+    )
+    assert first.status == "unknown"
+
+    await _reconcile_later(gateway)
+
+    assert _operation(session, first.operation_id).status == "succeeded"
+    assert licences.get_licence(session, paying_licence.id).seats == 5
+
+
+async def test_operation_younger_than_15_minutes_is_left_alone(session, gateway, paying_licence):
+    first = await charging.execute(
+        _plan(paying_licence, "just-now"), LostAnswer(gateway, reaches_stripe=False)
+    )
+
+    report = await reconciliation.reconcile_stale_operations(
+        now=utcnow() + timedelta(minutes=14), gateway=gateway
+    )
+
+    assert report.settled == [] and report.waiting == []
+    assert _operation(session, first.operation_id).status == "unknown"
+
+
+async def test_stripe_still_unreachable_leaves_the_operation_for_the_next_pass(
+    session, gateway, paying_licence
+):
+    first = await charging.execute(
+        _plan(paying_licence, "still-down"), LostAnswer(gateway, reaches_stripe=True)
+    )
+
+    report = await _reconcile_later(StripeDown(gateway))
+
+    assert report.settled == [] and len(report.waiting) == 1
+    assert _operation(session, first.operation_id).status == "unknown"
+    await _reconcile_later(gateway)  # Stripe is back
+    assert _operation(session, first.operation_id).status == "succeeded"
+
+
+async def test_crashed_renewal_never_sent_is_handed_back_to_the_renewal_job(
+    session, gateway, paying_licence
+):
+    plan = _plan(paying_licence, "renewal:crash")
+    renewal_plan = charging.ChargePlan(**{**plan.__dict__, "kind": "renewal"})
+    with pytest.raises(asyncio.CancelledError):
+        await charging.execute(renewal_plan, LostAnswer(gateway, reaches_stripe=False, crash=True))
+    [operation] = session.exec(select(BillingOperation)).all()
+    assert operation.status == "charging"
+
+    await _reconcile_later(gateway)
+
+    # "unknown" keeps the lock: the renewal job re-sends it under the same idempotency key.
+    handed_back = _operation(session, operation.id)
+    assert handed_back.status == "unknown" and handed_back.lock_key is not None
+    again = await _reconcile_later(gateway)  # an unknown renewal is the renewal job's business
+    assert again.settled == []
+
+
+async def test_reconcile_command_prints_what_it_settled(
+    session, gateway, db_url, stripe_settings, paying_licence
+):
+    await charging.execute(
+        _plan(paying_licence, "cli-lost"), LostAnswer(gateway, reaches_stripe=False)
+    )
+    with session.begin():  # as if it had been left alone for 20 minutes
+        operation = session.exec(select(BillingOperation)).one()
+        operation.updated_at = utcnow() - timedelta(minutes=20)
+        session.add(operation)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ts_store.billing", "reconcile"],
+        env=_command_env(db_url, stripe_settings),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "operazioni in sospeso: 1 chiuse" in result.stdout
+    assert _operation(session, operation.id).status == "failed"
