@@ -209,7 +209,7 @@ async def test_failed_attempt_releases_the_lock_for_another_card(session, gatewa
     assert retry.status == "succeeded"
 
 
-async def test_abandoned_3d_secure_attempt_is_superseded_and_never_applied(
+async def test_abandoned_3d_secure_attempt_paid_late_is_never_applied_and_marked_for_refund(
     session, gateway, stripe_settings
 ):
     customer = make_customer(session)
@@ -226,9 +226,58 @@ async def test_abandoned_3d_secure_attempt_is_superseded_and_never_applied(
     session.refresh(old)
     await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, True)
     late = await charging.complete_after_authentication(customer.id, old.id, gateway)
-    assert late.status == "superseded"
+    assert late.status == "paid_not_applied"  # money taken after all: to be refunded
+    assert late.message == charging.LATE_PAYMENT
     session.expire_all()
     assert licences.get_licence(session, licence.id).seats == 3
+    assert len(documents.documents_of(session, customer.id)) == 1
+    assert "late_payment_to_refund" in session.exec(select(AuditEntry.action)).all()
+
+
+async def test_abandoned_3d_secure_attempt_failed_later_stays_superseded(
+    session, gateway, stripe_settings
+):
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000002760003184")
+    licence = make_active_licence(session, customer.id, seats=2)
+    abandoned = await charging.execute(_plan(licence, "closed-tab-2"), gateway)
+    await give_card(session, gateway, customer, "4242424242424242")
+    assert (await charging.execute(_plan(licence, "new-tab-2"), gateway)).status == "succeeded"
+
+    old = session.get(BillingOperation, abandoned.operation_id)
+    session.refresh(old)
+    await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, False)
+    late = await charging.complete_after_authentication(customer.id, old.id, gateway)
+
+    assert late.status == "superseded"
+
+
+async def test_a_second_success_report_of_a_late_payment_changes_nothing(
+    session, gateway, stripe_settings
+):
+    """The webhook and the page may both report the same late payment: recorded once, never
+    applied (before, the second report applied it)."""
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000002760003184")
+    licence = make_active_licence(session, customer.id, seats=2)
+    abandoned = await charging.execute(_plan(licence, "closed-tab-3", seats=4), gateway)
+    await give_card(session, gateway, customer, "4242424242424242")
+    assert (await charging.execute(_plan(licence, "new-tab-3"), gateway)).status == "succeeded"
+    old = session.get(BillingOperation, abandoned.operation_id)
+    session.refresh(old)
+    await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, True)
+    assert (
+        await charging.complete_after_authentication(customer.id, old.id, gateway)
+    ).status == "paid_not_applied"
+
+    again = charging.record_outcome(
+        old.id, await gateway.retrieve_payment(old.stripe_payment_intent_id)
+    )
+
+    assert again.status == "paid_not_applied"
+    session.expire_all()
+    assert licences.get_licence(session, licence.id).seats == 5
+    assert len(documents.documents_of(session, customer.id)) == 1
 
 
 async def test_no_answer_from_stripe_keeps_the_lock_and_a_retry_resends_the_same_operation(

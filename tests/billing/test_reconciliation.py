@@ -13,12 +13,14 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlmodel import select
 
 from tests.billing.test_charging import _payment_intents, _plan
 from tests.billing.test_renewals import ROOT, _command_env
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
+from tests.fixtures.localstripe import authenticate_payment_intent
 from ts_store.billing import charging, reconciliation
 from ts_store.payments.errors import PaymentsUnavailable
 from ts_store.store import documents, licences
@@ -205,3 +207,111 @@ async def test_reconcile_command_prints_what_it_settled(
     assert result.returncode == 0, result.stderr
     assert "operazioni in sospeso: 1 chiuse" in result.stdout
     assert _operation(session, operation.id).status == "failed"
+
+
+# --- late payments are refunded ----------------------------------------------------------------
+
+
+async def _late_payment(session, gateway, stripe_settings, key: str) -> BillingOperation:
+    """An abandoned 3-D Secure attempt, superseded by a newer confirm, then authenticated in the
+    old tab: a real payment in localstripe, recorded as paid_not_applied."""
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000002760003184")
+    licence = make_active_licence(session, customer.id, seats=2)
+    abandoned = await charging.execute(_plan(licence, f"{key}-old"), gateway)
+    await give_card(session, gateway, customer, "4242424242424242")
+    assert (await charging.execute(_plan(licence, f"{key}-new"), gateway)).status == "succeeded"
+    old = _operation(session, abandoned.operation_id)
+    await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, True)
+    late = await charging.complete_after_authentication(customer.id, old.id, gateway)
+    assert late.status == "paid_not_applied"
+    return _operation(session, old.id)
+
+
+def _refunds_of(settings, payment_intent_id: str) -> list[dict]:
+    response = httpx.get(
+        f"{settings.api_base}/v1/refunds",
+        params={"payment_intent": payment_intent_id, "limit": 100},
+        auth=(settings.secret_key, ""),
+    )
+    response.raise_for_status()
+    return response.json()["data"]
+
+
+async def test_late_payment_is_refunded_in_full_once(session, gateway, stripe_settings):
+    late = await _late_payment(session, gateway, stripe_settings, "refund")
+
+    report = await reconciliation.settle_and_refund(gateway=gateway)
+    again = await reconciliation.settle_and_refund(gateway=gateway)
+
+    refunded = _operation(session, late.id)
+    assert (refunded.status, refunded.failure_message) == ("refunded", reconciliation.REFUNDED)
+    [refund] = _refunds_of(stripe_settings, late.stripe_payment_intent_id)
+    assert refund["amount"] == late.amount_cents
+    assert refund["metadata"] == {"ts_store_operation_id": str(late.id)}
+    assert len(report.refunded) == 1 and again.refunded == []
+    actions = session.exec(select(AuditEntry.action)).all()
+    assert "late_payment_refunded" in actions
+
+
+async def test_refund_without_an_answer_is_retried_under_the_same_key(
+    session, gateway, stripe_settings
+):
+    late = await _late_payment(session, gateway, stripe_settings, "refund-lost")
+
+    class RefundAnswerLost:
+        def __init__(self, real) -> None:
+            self._real = real
+
+        async def refund_payment(self, payment_intent_id, **kwargs):
+            raise PaymentsUnavailable(detail="reset (test)")
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+    first = await reconciliation.settle_and_refund(gateway=RefundAnswerLost(gateway))
+    assert _operation(session, late.id).status == "paid_not_applied"
+    assert len(first.waiting) == 1
+
+    await reconciliation.settle_and_refund(gateway=gateway)
+    assert _operation(session, late.id).status == "refunded"
+    assert len(_refunds_of(stripe_settings, late.stripe_payment_intent_id)) == 1
+
+
+async def test_payment_already_refunded_by_staff_is_not_refunded_twice(
+    session, gateway, stripe_settings
+):
+    late = await _late_payment(session, gateway, stripe_settings, "refund-staff")
+    await gateway.refund_payment(
+        late.stripe_payment_intent_id, idempotency_key="staff-dashboard", metadata={}
+    )
+
+    report = await reconciliation.settle_and_refund(gateway=gateway)
+
+    settled = _operation(session, late.id)
+    assert (settled.status, settled.failure_message) == (
+        "refunded",
+        reconciliation.ALREADY_REFUNDED,
+    )
+    assert "già rimborsato" in report.refunded[0]
+    assert len(_refunds_of(stripe_settings, late.stripe_payment_intent_id)) == 1
+
+
+async def test_payment_partly_refunded_by_staff_gets_only_the_rest_back(
+    session, gateway, stripe_settings
+):
+    late = await _late_payment(session, gateway, stripe_settings, "refund-part")
+    await gateway.refund_payment(
+        late.stripe_payment_intent_id,
+        idempotency_key="staff-part",
+        metadata={},
+        amount_cents=1000,
+    )
+
+    await reconciliation.settle_and_refund(gateway=gateway)
+
+    assert _operation(session, late.id).status == "refunded"
+    refunds = _refunds_of(stripe_settings, late.stripe_payment_intent_id)
+    assert sorted(refund["amount"] for refund in refunds) == sorted(
+        [1000, late.amount_cents - 1000]
+    )

@@ -20,7 +20,7 @@ import sys
 from datetime import date
 
 from ts_store.billing import clock
-from ts_store.billing.reconciliation import reconcile_stale_operations
+from ts_store.billing.reconciliation import settle_and_refund
 from ts_store.billing.renewals import renew_due
 
 
@@ -50,16 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "renew":
         today = args.today or clock.today()
-        settled = asyncio.run(reconcile_stale_operations())
+        settled = asyncio.run(settle_and_refund())
         report = asyncio.run(renew_due(today))
         print(settled.summary())
         print(report.summary())
         for line in report.lines():
             print(f"  {line}")
     elif args.command == "reconcile":
-        settled = asyncio.run(reconcile_stale_operations())
+        settled = asyncio.run(settle_and_refund())
         print(settled.summary())
-        for line in settled.settled + settled.waiting:
+        for line in settled.lines():
             print(f"  {line}")
     return 0
 

@@ -47,7 +47,8 @@ UNKNOWN_OUTCOME = (
     "Riprova tra qualche minuto: non ti addebiteremo due volte."
 )
 LATE_PAYMENT = (
-    "Pagamento arrivato dopo un nuovo tentativo già riuscito: non applicato, da rimborsare."
+    "Pagamento arrivato dopo un nuovo tentativo già riuscito: non applicato, verrà rimborsato "
+    "automaticamente entro poche ore."
 )
 BUSY_MESSAGE = (
     "Un'altra modifica di questa licenza è in corso o è appena stata fatta in un'altra "
@@ -227,17 +228,29 @@ async def execute(plan: ChargePlan, gateway: StripeGateway | None = None) -> Cha
     return record_outcome(operation_id, outcome)
 
 
+# Statuses in which Stripe's answer about an operation's payment is still news. A superseded
+# attempt is never applied, but if its payment succeeds anyway (3-D Secure completed in a tab
+# left open) it is recorded, to be refunded.
+_OPEN_TO_OUTCOMES = frozenset(
+    {"pending", "charging", "unknown", "requires_action", "failed", "superseded"}
+)
+
+
 def record_outcome(operation_id: int, outcome: PaymentOutcome) -> ChargeResult:
     """Store what Stripe said about an operation's payment, applying it when it succeeded."""
     with session_scope() as session:
         operation = operations.get_operation(session, operation_id)
         if operation is None:
             raise NotAllowed("Operazione non trovata.")
-        if operation.status in ("succeeded", "applied", "superseded"):
+        if operation.status == "superseded" and outcome.status != "succeeded":
+            return _result_for_existing(session, operation)
+        if operation.status not in _OPEN_TO_OUTCOMES:
             return _result_for_existing(session, operation)
         if outcome.payment_intent_id:
             operation.stripe_payment_intent_id = outcome.payment_intent_id
-        if outcome.status == "succeeded" and _moved_on_since(session, operation):
+        if outcome.status == "succeeded" and (
+            operation.status == "superseded" or _moved_on_since(session, operation)
+        ):
             operations.update_operation(
                 session, operation, status="paid_not_applied", failure_message=LATE_PAYMENT
             )
@@ -283,7 +296,8 @@ async def complete_after_authentication(
         operation = operations.get_operation(session, operation_id)
         if operation is None or operation.customer_id != customer_id:
             raise NotAllowed("Operazione non trovata.")
-        if operation.status != "requires_action" or not operation.stripe_payment_intent_id:
+        waiting = operation.status in ("requires_action", "superseded")
+        if not waiting or not operation.stripe_payment_intent_id:
             return _result_for_existing(session, operation)
         payment_intent_id = operation.stripe_payment_intent_id
     gateway = gateway or get_gateway()

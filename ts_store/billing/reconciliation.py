@@ -13,6 +13,10 @@ while, and records it:
   they can confirm again; nobody is charged in the background for a change they are no longer
   looking at). A renewal is set to "unknown", so the renewal job re-sends it under its own
   idempotency key: renewals are charged by the system anyway.
+
+The same pass refunds payments that arrived too late to be applied (`paid_not_applied`: an
+abandoned attempt paid after a newer one had already changed the licence), in full, under an
+idempotency key of their own, so the customer never pays twice for one change.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from datetime import datetime, timedelta
 
 from ts_store.billing import charging
 from ts_store.billing.gateway import get_gateway
-from ts_store.payments.errors import PaymentsError
+from ts_store.payments.errors import PaymentsError, PaymentsUnavailable
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store import audit, customers, operations
 from ts_store.store.db import session_scope
@@ -34,18 +38,106 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=15)
 UNSETTLED = ("charging", "unknown")
 NOT_STARTED = "Il pagamento non è partito: nessun addebito è stato fatto. Puoi confermare di nuovo."
+REFUNDED = "Pagamento arrivato in ritardo e non applicato: rimborsato per intero."
+ALREADY_REFUNDED = "Pagamento arrivato in ritardo e non applicato: era già stato rimborsato."
 
 
 @dataclass
 class ReconcileReport:
     settled: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
+    refunded: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"operazioni in sospeso: {len(self.settled)} chiuse, "
-            f"{len(self.waiting)} ancora senza risposta da Stripe"
+            f"{len(self.waiting)} ancora senza risposta da Stripe; "
+            f"pagamenti tardivi rimborsati: {len(self.refunded)}"
         )
+
+    def lines(self) -> list[str]:
+        return self.settled + self.refunded + self.waiting
+
+
+async def settle_and_refund(
+    now: datetime | None = None, gateway: StripeGateway | None = None
+) -> ReconcileReport:
+    """The whole pass: lost answers first (they may turn out paid late), then refunds."""
+    gateway = gateway or get_gateway()
+    report = await reconcile_stale_operations(now, gateway)
+    await refund_late_payments(gateway, report, now)
+    return report
+
+
+async def refund_late_payments(
+    gateway: StripeGateway | None = None,
+    report: ReconcileReport | None = None,
+    now: datetime | None = None,
+) -> ReconcileReport:
+    """Refund every payment recorded as `paid_not_applied`, once; a refund left "refunding"
+    by a crash is re-sent under the same key once stale (Stripe refunds it only once)."""
+    report = report or ReconcileReport()
+    gateway = gateway or get_gateway()
+    cutoff = (now or utcnow()) - STALE_AFTER
+    with session_scope() as session:
+        late = [op.id for op in operations.operations_with_status(session, "paid_not_applied")]
+        late += [op.id for op in operations.stale_operations(session, ("refunding",), cutoff)]
+    for operation_id in late:
+        with session_scope() as session:
+            operation = operations.get_operation(session, operation_id)
+            if operation is None or not operation.stripe_payment_intent_id:
+                continue
+            if operation.status == "refunding":
+                claimed = operations.claim_stale(session, operation)
+            else:
+                claimed = operations.claim_operation(
+                    session, operation, "paid_not_applied", "refunding"
+                )
+            if not claimed:
+                continue  # another pass has it
+            payment_intent_id = operation.stripe_payment_intent_id
+            amount = operation.amount_cents
+            key = f"refund:{operation.idempotency_key}"
+        try:
+            # Staff may have refunded it (or part of it) from the Stripe dashboard already.
+            due = amount - await gateway.refunded_cents(payment_intent_id)
+            if due <= 0:
+                _set_status(operation_id, "refunded", ALREADY_REFUNDED)
+                _audit(operation_id, "late_payment_refunded", "refunded", payment_intent_id)
+                report.refunded.append(
+                    f"operazione {operation_id}: pagamento {payment_intent_id} già rimborsato"
+                )
+                continue
+            refund_id = await gateway.refund_payment(
+                payment_intent_id,
+                idempotency_key=key,
+                metadata={"ts_store_operation_id": str(operation_id)},
+                amount_cents=due if due < amount else None,
+            )
+        except PaymentsUnavailable as exc:  # maybe refunded: the next pass re-sends the same key
+            _set_status(operation_id, "paid_not_applied", None)
+            report.waiting.append(f"rimborso operazione {operation_id}: {exc.message}")
+            continue
+        except PaymentsError as exc:  # Stripe refused (e.g. already refunded by staff)
+            _set_status(operation_id, "refund_failed", exc.message)
+            _audit(operation_id, "late_payment_refund_failed", "refund_failed", payment_intent_id)
+            report.waiting.append(f"rimborso operazione {operation_id} rifiutato: {exc.message}")
+            continue
+        _set_status(operation_id, "refunded", REFUNDED)
+        _audit(operation_id, "late_payment_refunded", "refunded", payment_intent_id, refund_id)
+        report.refunded.append(
+            f"operazione {operation_id}: pagamento {payment_intent_id} rimborsato ({refund_id})"
+        )
+    return report
+
+
+def _set_status(operation_id: int, status: str, message: str | None) -> None:
+    with session_scope() as session:
+        operation = operations.get_operation(session, operation_id)
+        changes = {"status": status}
+        if message is not None:
+            changes["failure_message"] = message
+        operations.update_operation(session, operation, **changes)
 
 
 async def reconcile_stale_operations(
@@ -111,7 +203,13 @@ async def _settle(operation_id: int, gateway: StripeGateway) -> str | None:
     return f"operazione {operation_id}: nessun pagamento in Stripe, ora {status}"
 
 
-def _audit(operation_id: int, action: str, status: str, payment_intent_id: str | None) -> None:
+def _audit(
+    operation_id: int,
+    action: str,
+    status: str,
+    payment_intent_id: str | None,
+    refund_id: str | None = None,
+) -> None:
     with session_scope() as session:
         operation = operations.get_operation(session, operation_id)
         audit.record(
@@ -123,6 +221,7 @@ def _audit(operation_id: int, action: str, status: str, payment_intent_id: str |
                 "operation": operation_id,
                 "status": status,
                 "payment_intent": payment_intent_id,
+                **({"refund": refund_id} if refund_id else {}),
             },
         )
-    log.info("stale operation %s settled: %s", operation_id, status)
+    log.info("operation %s: %s", operation_id, status)

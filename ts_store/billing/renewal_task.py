@@ -19,7 +19,7 @@ import os
 from collections.abc import Mapping
 
 from ts_store.billing import clock
-from ts_store.billing.reconciliation import reconcile_stale_operations
+from ts_store.billing.reconciliation import settle_and_refund
 from ts_store.billing.renewals import RenewalReport, renew_due
 from ts_store.payments.gateway import StripeGateway
 
@@ -50,8 +50,8 @@ async def run_once(gateway: StripeGateway | None = None) -> RenewalReport:
     Charges whose answer from Stripe was lost are settled first, so a licence they kept locked
     renews in the same run.
     """
-    settled = await reconcile_stale_operations(gateway=gateway)
-    if settled.settled or settled.waiting:
+    settled = await settle_and_refund(gateway=gateway)
+    if settled.lines():
         log.info("%s", settled.summary())
     return await renew_due(clock.today(), gateway)
 

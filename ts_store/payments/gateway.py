@@ -314,6 +314,39 @@ class StripeGateway:
                 return _outcome(data)
         return None
 
+    async def refunded_cents(self, payment_intent_id: str) -> int:
+        """How much of a payment has been refunded so far (by us or from the dashboard)."""
+        params = {"payment_intent": payment_intent_id, "limit": 100}
+        with _mapped_errors():
+            page = await self._stripe().v1.refunds.list_async(params)  # type: ignore[arg-type]
+        return sum(
+            int(refund.amount)
+            for refund in page.data
+            if refund.status in (None, "succeeded", "pending")
+        )
+
+    async def refund_payment(
+        self,
+        payment_intent_id: str,
+        *,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        amount_cents: int | None = None,
+    ) -> str:
+        """Refund a payment (in full, or `amount_cents` of it); returns the refund id. The key
+        makes a retry safe."""
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        params: dict[str, Any] = {"payment_intent": payment_intent_id, "metadata": metadata}
+        if amount_cents is not None:
+            params["amount"] = amount_cents
+        with _mapped_errors():
+            refund = await self._stripe().v1.refunds.create_async(
+                params,  # type: ignore[arg-type]
+                _options(idempotency_key),
+            )
+        return refund.id
+
     # --- helpers -----------------------------------------------------------------------
 
     async def _retrieve_or_none(self, service: str, object_id: str | None) -> dict[str, Any] | None:

@@ -82,6 +82,16 @@ def update_operation(
     return operation
 
 
+def operations_with_status(session: Session, status: str) -> list[BillingOperation]:
+    return list(
+        session.exec(
+            select(BillingOperation)
+            .where(BillingOperation.status == status)
+            .order_by(BillingOperation.id)
+        )
+    )
+
+
 def stale_operations(
     session: Session, statuses: tuple[str, ...], updated_before: datetime
 ) -> list[BillingOperation]:
