@@ -209,7 +209,7 @@ async def test_failed_attempt_releases_the_lock_for_another_card(session, gatewa
     assert retry.status == "succeeded"
 
 
-async def test_abandoned_3d_secure_attempt_paid_late_is_never_applied_and_marked_for_refund(
+async def test_abandoned_3d_secure_attempt_is_cancelled_in_stripe_when_superseded(
     session, gateway, stripe_settings
 ):
     customer = make_customer(session)
@@ -224,59 +224,47 @@ async def test_abandoned_3d_secure_attempt_paid_late_is_never_applied_and_marked
 
     old = session.get(BillingOperation, abandoned.operation_id)
     session.refresh(old)
+    assert old.status == "superseded"
+    # The old tab can no longer complete it: Stripe has cancelled that payment.
     await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, True)
+    assert (await gateway.retrieve_payment(old.stripe_payment_intent_id)).status == "failed"
     late = await charging.complete_after_authentication(customer.id, old.id, gateway)
-    assert late.status == "paid_not_applied"  # money taken after all: to be refunded
-    assert late.message == charging.LATE_PAYMENT
+    assert late.status == "superseded"
     session.expire_all()
     assert licences.get_licence(session, licence.id).seats == 3
     assert len(documents.documents_of(session, customer.id)) == 1
-    assert "late_payment_to_refund" in session.exec(select(AuditEntry.action)).all()
 
 
-async def test_abandoned_3d_secure_attempt_failed_later_stays_superseded(
+async def test_3d_secure_completed_just_before_a_new_confirm_is_recorded_for_refund(
     session, gateway, stripe_settings
 ):
+    """The old tab finished 3-D Secure but never told us; a new confirm supersedes it, Stripe
+    refuses to cancel a paid payment, so the late payment is recorded, never applied."""
     customer = make_customer(session)
     await give_card(session, gateway, customer, "4000002760003184")
     licence = make_active_licence(session, customer.id, seats=2)
-    abandoned = await charging.execute(_plan(licence, "closed-tab-2"), gateway)
-    await give_card(session, gateway, customer, "4242424242424242")
-    assert (await charging.execute(_plan(licence, "new-tab-2"), gateway)).status == "succeeded"
-
+    abandoned = await charging.execute(_plan(licence, "race-old"), gateway)
     old = session.get(BillingOperation, abandoned.operation_id)
-    session.refresh(old)
-    await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, False)
-    late = await charging.complete_after_authentication(customer.id, old.id, gateway)
-
-    assert late.status == "superseded"
-
-
-async def test_a_second_success_report_of_a_late_payment_changes_nothing(
-    session, gateway, stripe_settings
-):
-    """The webhook and the page may both report the same late payment: recorded once, never
-    applied (before, the second report applied it)."""
-    customer = make_customer(session)
-    await give_card(session, gateway, customer, "4000002760003184")
-    licence = make_active_licence(session, customer.id, seats=2)
-    abandoned = await charging.execute(_plan(licence, "closed-tab-3", seats=4), gateway)
-    await give_card(session, gateway, customer, "4242424242424242")
-    assert (await charging.execute(_plan(licence, "new-tab-3"), gateway)).status == "succeeded"
-    old = session.get(BillingOperation, abandoned.operation_id)
-    session.refresh(old)
     await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, True)
-    assert (
-        await charging.complete_after_authentication(customer.id, old.id, gateway)
-    ).status == "paid_not_applied"
 
+    await give_card(session, gateway, customer, "4242424242424242")
+    fresh = await charging.execute(_plan(licence, "race-new", seats=3), gateway)
+
+    assert fresh.status == "succeeded"
+    session.expire_all()
+    old = session.get(BillingOperation, abandoned.operation_id)
+    assert (old.status, old.failure_message) == ("paid_not_applied", charging.LATE_PAYMENT)
+    assert licences.get_licence(session, licence.id).seats == 3
+    assert len(documents.documents_of(session, customer.id)) == 1
+    assert "late_payment_to_refund" in session.exec(select(AuditEntry.action)).all()
+    # The old tab reporting back changes nothing; nor does the webhook's second report.
+    reported = await charging.complete_after_authentication(customer.id, old.id, gateway)
     again = charging.record_outcome(
         old.id, await gateway.retrieve_payment(old.stripe_payment_intent_id)
     )
-
-    assert again.status == "paid_not_applied"
+    assert reported.status == again.status == "paid_not_applied"
     session.expire_all()
-    assert licences.get_licence(session, licence.id).seats == 5
+    assert licences.get_licence(session, licence.id).seats == 3
     assert len(documents.documents_of(session, customer.id)) == 1
 
 
@@ -344,3 +332,37 @@ async def test_late_success_of_a_failed_attempt_after_a_newer_one_is_not_applied
     assert licences.get_licence(session, licence.id).seats == 5
     assert len(documents.documents_of(session, customer.id)) == 1
     assert "late_payment_to_refund" in session.exec(select(AuditEntry.action)).all()
+
+
+async def test_new_confirm_goes_ahead_when_stripe_cannot_cancel_the_superseded_payment(
+    session, gateway, stripe_settings
+):
+    from ts_store.payments.errors import PaymentsUnavailable
+
+    class CancelUnreachable:
+        def __init__(self, real) -> None:
+            self._real = real
+
+        async def cancel_payment(self, payment_intent_id):
+            raise PaymentsUnavailable(detail="down (test)")
+
+        async def retrieve_payment(self, payment_intent_id):
+            raise PaymentsUnavailable(detail="down (test)")
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+    customer = make_customer(session)
+    await give_card(session, gateway, customer, "4000002760003184")
+    licence = make_active_licence(session, customer.id, seats=2)
+    abandoned = await charging.execute(_plan(licence, "cancel-down-old"), gateway)
+    await give_card(session, gateway, customer, "4242424242424242")
+
+    fresh = await charging.execute(
+        _plan(licence, "cancel-down-new", seats=3), CancelUnreachable(gateway)
+    )
+
+    assert fresh.status == "succeeded"
+    session.expire_all()
+    assert session.get(BillingOperation, abandoned.operation_id).status == "superseded"
+    assert licences.get_licence(session, licence.id).seats == 3

@@ -213,19 +213,19 @@ async def test_reconcile_command_prints_what_it_settled(
 
 
 async def _late_payment(session, gateway, stripe_settings, key: str) -> BillingOperation:
-    """An abandoned 3-D Secure attempt, superseded by a newer confirm, then authenticated in the
-    old tab: a real payment in localstripe, recorded as paid_not_applied."""
+    """A 3-D Secure attempt completed in an old tab that never reported back, then superseded
+    by a newer confirm: a real payment in localstripe, recorded as paid_not_applied."""
     customer = make_customer(session)
     await give_card(session, gateway, customer, "4000002760003184")
     licence = make_active_licence(session, customer.id, seats=2)
     abandoned = await charging.execute(_plan(licence, f"{key}-old"), gateway)
-    await give_card(session, gateway, customer, "4242424242424242")
-    assert (await charging.execute(_plan(licence, f"{key}-new"), gateway)).status == "succeeded"
     old = _operation(session, abandoned.operation_id)
     await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, True)
-    late = await charging.complete_after_authentication(customer.id, old.id, gateway)
+    await give_card(session, gateway, customer, "4242424242424242")
+    assert (await charging.execute(_plan(licence, f"{key}-new"), gateway)).status == "succeeded"
+    late = _operation(session, old.id)
     assert late.status == "paid_not_applied"
-    return _operation(session, old.id)
+    return late
 
 
 def _refunds_of(settings, payment_intent_id: str) -> list[dict]:

@@ -105,12 +105,13 @@ class ChargeResult:
         return self.status in ("succeeded", "applied")
 
 
-def _retire_abandoned_holder(session: Session, lock_key: str) -> None:
+def _retire_abandoned_holder(session: Session, lock_key: str) -> tuple[int, str] | None:
     """Free the lock held by an attempt that can no longer charge by itself.
 
     A failed attempt releases its lock at once (see `_fail`); one left waiting for 3-D Secure
     (the customer closed the tab) is superseded, so a new confirm is possible. A superseded
-    operation is never applied later, even if its payment completes.
+    operation is never applied later, even if its payment completes. Returns its id and
+    PaymentIntent, which the caller cancels in Stripe once this transaction is committed.
     """
     holder = operations.lock_holder(session, lock_key)
     if holder is not None and holder.status == "requires_action":
@@ -121,6 +122,26 @@ def _retire_abandoned_holder(session: Session, lock_key: str) -> None:
             lock_key=None,
             failure_message="Sostituita da una nuova conferma.",
         )
+        if holder.stripe_payment_intent_id:
+            return holder.id, holder.stripe_payment_intent_id
+    return None
+
+
+async def _cancel_superseded_payment(superseded: tuple[int, str], gateway: StripeGateway) -> None:
+    """Cancel the superseded attempt's payment, so 3-D Secure can no longer complete it in a tab
+    left open. If it was paid meanwhile (or Stripe cannot be asked), its outcome is recorded
+    as a late payment, which the reconciliation pass refunds."""
+    operation_id, payment_intent_id = superseded
+    try:
+        await gateway.cancel_payment(payment_intent_id)
+        return
+    except PaymentsError:
+        pass  # already paid, or Stripe unreachable: find out below
+    try:
+        outcome = await gateway.retrieve_payment(payment_intent_id)
+    except PaymentsError:
+        return  # the webhook (or the reconciliation pass) will tell
+    record_outcome(operation_id, outcome)
 
 
 def _moved_on_since(session: Session, operation: BillingOperation) -> bool:
@@ -148,59 +169,32 @@ def _result_for_existing(session: Session, operation: BillingOperation) -> Charg
     )
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What `execute` learned in its first transaction: either a result to return at once, or
+    what to charge; and the payment of an attempt it superseded, to cancel in Stripe."""
+
+    result: ChargeResult | None = None
+    stripe_customer_id: str = ""
+    payment_method_id: str = ""
+    operation_id: int = 0
+    superseded: tuple[int, str] | None = None
+
+
 async def execute(plan: ChargePlan, gateway: StripeGateway | None = None) -> ChargeResult:
     """Charge the plan's amount now (if any) and apply it once paid. Safe to call again."""
     gross = plan.quote.charge_now.gross_cents
-    with session_scope() as session:
-        licence = licences.get_licence(session, plan.licence_id)
-        if licence is None or licence.customer_id != plan.customer_id:
-            raise NotAllowed("Licenza non trovata.")
-        existing = operations.find_operation(session, plan.idempotency_key)
-        if existing is not None and existing.customer_id != plan.customer_id:
-            raise NotAllowed("Operazione non valida.")
-        if existing is None and licence.version != plan.licence_version:
-            raise ConflictError()
-        lock_key = f"{plan.licence_id}:v{plan.licence_version}"
-        if existing is None:
-            _retire_abandoned_holder(session, lock_key)
-        try:
-            operation, created = operations.start_operation(
-                session,
-                plan.idempotency_key,
-                lock_key=lock_key,
-                customer_id=plan.customer_id,
-                licence_id=plan.licence_id,
-                kind=plan.kind,
-                request_json=json.dumps(_request_with_meta(plan), sort_keys=True, default=str),
-                quote_json=json.dumps(quote_to_json(plan.quote), sort_keys=True),
-                amount_cents=gross,
-                licence_version=plan.licence_version,
-            )
-        except operations.OperationLocked as exc:
-            raise ConflictError(BUSY_MESSAGE) from exc
-        resend = not created and operation.status == "unknown"
-        if not created and not resend:
-            return _result_for_existing(session, operation)
-        if gross == 0:
-            _apply(session, operation)
-            return _result_for_existing(session, operation)
-        customer = customers.get_customer(session, plan.customer_id)
-        card = payment_methods.default_card(session, plan.customer_id)
-        if customer is None or customer.stripe_customer_id is None or card is None:
-            _fail(session, operation, NO_CARD_MESSAGE)
-            return _result_for_existing(session, operation)
-        if not operations.claim_operation(
-            session, operation, "unknown" if resend else "pending", "charging"
-        ):
-            return _result_for_existing(session, operation)
-        stripe_customer_id = customer.stripe_customer_id
-        payment_method_id = card.stripe_payment_method_id
-        operation_id = operation.id
+    prepared = _prepare(plan, gross)
+    if prepared.superseded is not None:
+        await _cancel_superseded_payment(prepared.superseded, gateway or get_gateway())
+    if prepared.result is not None:
+        return prepared.result
     gateway = gateway or get_gateway()
+    operation_id = prepared.operation_id
     try:
         outcome = await gateway.charge_off_session(
-            customer_id=stripe_customer_id,
-            payment_method_id=payment_method_id,
+            customer_id=prepared.stripe_customer_id,
+            payment_method_id=prepared.payment_method_id,
             amount_cents=gross,
             idempotency_key=plan.idempotency_key,
             description=plan.description,
@@ -226,6 +220,59 @@ async def execute(plan: ChargePlan, gateway: StripeGateway | None = None) -> Cha
             _fail(session, operations.get_operation(session, operation_id), exc.message)
         return ChargeResult(status="failed", operation_id=operation_id, message=exc.message)
     return record_outcome(operation_id, outcome)
+
+
+def _prepare(plan: ChargePlan, gross: int) -> _Prepared:
+    """The first transaction of `execute`: checks, the operation row, the claim."""
+    superseded = None
+    with session_scope() as session:
+        licence = licences.get_licence(session, plan.licence_id)
+        if licence is None or licence.customer_id != plan.customer_id:
+            raise NotAllowed("Licenza non trovata.")
+        existing = operations.find_operation(session, plan.idempotency_key)
+        if existing is not None and existing.customer_id != plan.customer_id:
+            raise NotAllowed("Operazione non valida.")
+        if existing is None and licence.version != plan.licence_version:
+            raise ConflictError()
+        lock_key = f"{plan.licence_id}:v{plan.licence_version}"
+        if existing is None:
+            superseded = _retire_abandoned_holder(session, lock_key)
+        try:
+            operation, created = operations.start_operation(
+                session,
+                plan.idempotency_key,
+                lock_key=lock_key,
+                customer_id=plan.customer_id,
+                licence_id=plan.licence_id,
+                kind=plan.kind,
+                request_json=json.dumps(_request_with_meta(plan), sort_keys=True, default=str),
+                quote_json=json.dumps(quote_to_json(plan.quote), sort_keys=True),
+                amount_cents=gross,
+                licence_version=plan.licence_version,
+            )
+        except operations.OperationLocked as exc:
+            raise ConflictError(BUSY_MESSAGE) from exc
+        resend = not created and operation.status == "unknown"
+        if not created and not resend:
+            return _Prepared(_result_for_existing(session, operation), superseded=superseded)
+        if gross == 0:
+            _apply(session, operation)
+            return _Prepared(_result_for_existing(session, operation), superseded=superseded)
+        customer = customers.get_customer(session, plan.customer_id)
+        card = payment_methods.default_card(session, plan.customer_id)
+        if customer is None or customer.stripe_customer_id is None or card is None:
+            _fail(session, operation, NO_CARD_MESSAGE)
+            return _Prepared(_result_for_existing(session, operation), superseded=superseded)
+        if not operations.claim_operation(
+            session, operation, "unknown" if resend else "pending", "charging"
+        ):
+            return _Prepared(_result_for_existing(session, operation), superseded=superseded)
+        return _Prepared(
+            stripe_customer_id=customer.stripe_customer_id,
+            payment_method_id=card.stripe_payment_method_id,
+            operation_id=operation.id,
+            superseded=superseded,
+        )
 
 
 # Statuses in which Stripe's answer about an operation's payment is still news. A superseded

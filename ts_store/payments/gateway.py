@@ -314,6 +314,12 @@ class StripeGateway:
                 return _outcome(data)
         return None
 
+    async def cancel_payment(self, payment_intent_id: str) -> None:
+        """Cancel a payment that has not succeeded (e.g. one waiting for 3-D Secure); Stripe
+        refuses once it has succeeded (PaymentsError)."""
+        with _mapped_errors():
+            await self._stripe().v1.payment_intents.cancel_async(payment_intent_id)
+
     async def refunded_cents(self, payment_intent_id: str) -> int:
         """How much of a payment has been refunded so far (by us or from the dashboard)."""
         params = {"payment_intent": payment_intent_id, "limit": 100}
