@@ -229,7 +229,7 @@ async def test_abandoned_3d_secure_attempt_is_cancelled_in_stripe_when_supersede
     await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, True)
     assert (await gateway.retrieve_payment(old.stripe_payment_intent_id)).status == "failed"
     late = await charging.complete_after_authentication(customer.id, old.id, gateway)
-    assert late.status == "superseded"
+    assert (late.status, late.message) == ("superseded", charging.SUPERSEDED_MESSAGE)
     session.expire_all()
     assert licences.get_licence(session, licence.id).seats == 3
     assert len(documents.documents_of(session, customer.id)) == 1

@@ -54,6 +54,10 @@ BUSY_MESSAGE = (
     "Un'altra modifica di questa licenza è in corso o è appena stata fatta in un'altra "
     "finestra. Ricarica la pagina per vedere i dati aggiornati."
 )
+SUPERSEDED_MESSAGE = (
+    "Questa conferma è stata sostituita da una più recente (in un'altra finestra): il suo "
+    "pagamento è stato annullato, nessun addebito."
+)
 NO_CARD_MESSAGE = (
     "Non c'è una carta salvata per questo account: aggiungila in «Metodi di pagamento»."
 )
@@ -120,7 +124,7 @@ def _retire_abandoned_holder(session: Session, lock_key: str) -> tuple[int, str]
             holder,
             status="superseded",
             lock_key=None,
-            failure_message="Sostituita da una nuova conferma.",
+            failure_message=SUPERSEDED_MESSAGE,
         )
         if holder.stripe_payment_intent_id:
             return holder.id, holder.stripe_payment_intent_id
