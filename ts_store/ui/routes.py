@@ -28,4 +28,21 @@ def purchase_url(licence_id: int) -> str:
 
 
 STRIPE_WEBHOOK = "/stripe/webhook"  # backend route (Starlette), not a page
+
+
+def route_arg(path: str, route: str, name: str) -> str:
+    """The value of `[name]` in `route` for the browser's `path`, "" when the path is not that
+    route: route_arg("/myarea/licenza/12", LICENCE, "licence_id") == "12".
+
+    Read from the URL itself (Reflex 0.10 deprecates router.page.params).
+    """
+    wanted = f"[{name}]"
+    route_parts = route.strip("/").split("/")
+    path_parts = path.split("?", 1)[0].strip("/").split("/")
+    if wanted not in route_parts or len(route_parts) != len(path_parts):
+        return ""
+    for expected, actual in zip(route_parts, path_parts, strict=True):
+        if not expected.startswith("[") and expected != actual:
+            return ""
+    return path_parts[route_parts.index(wanted)]
 DOCUMENTS = "/myarea/documenti"

@@ -88,7 +88,7 @@ class LicenceState(rx.State):
         customer_id = await customer_id_of(self)
         if customer_id is None:
             return rx.redirect(routes.login_url(self.router.url.path))
-        raw_id = str(self.router.page.params.get("licence_id", ""))
+        raw_id = routes.route_arg(self.router.url.path, routes.LICENCE, "licence_id")
         requested = self.router.url.query_parameters.get("sezione", "utenti")
         self.section = requested if requested in SECTIONS else "utenti"
         self.result_message = ""

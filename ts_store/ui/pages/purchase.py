@@ -180,7 +180,7 @@ class PurchaseState(rx.State):
             return rx.redirect(routes.login_url(self.router.url.path))
         if not self._pending_operation_id:
             self.busy = False  # a reload ends any request the old page waited for
-        raw_id = str(self.router.page.params.get("licence_id", ""))
+        raw_id = routes.route_arg(self.router.url.path, routes.PURCHASE, "licence_id")
         if not raw_id.isdigit():
             self.loaded = False
             self.load_error = "Licenza non trovata."
@@ -229,8 +229,9 @@ class PurchaseState(rx.State):
         self.plan_options = [
             PlanOption(
                 p.code,
-                f"{p.name} — {format_cents(p.monthly_cents)}/utente al mese, "
-                f"{format_cents(p.annual_cents)}/utente all'anno",
+                # Short enough for a phone (390 px): "per utente" is in the field's label.
+                f"{p.name} — {format_cents(p.monthly_cents)}/mese, "
+                f"{format_cents(p.annual_cents)}/anno",
             )
             for p in catalog.plans
         ]
@@ -687,7 +688,13 @@ def _step_configuration() -> rx.Component:
             input_id="purchase-seats",
         ),
         rx.text(PurchaseState.plan_note, size="1", color_scheme="gray"),
-        rx.text("Abbonamento", weight="medium"),
+        rx.text(
+            "Abbonamento ",
+            rx.text.span("(prezzi per utente, IVA esclusa)", color_scheme="gray", size="2"),
+            as_="label",
+            html_for="purchase-plan",
+            weight="medium",
+        ),
         rx.el.select(
             rx.foreach(
                 PurchaseState.plan_options,
