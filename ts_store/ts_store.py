@@ -18,6 +18,7 @@ from ts_store.ui.errors import backend_exception_handler
 from ts_store.ui.pages.contact import ContactState, contact_page
 from ts_store.ui.pages.documents import DocumentsState, documents_page
 from ts_store.ui.pages.lab import LabState, lab_page
+from ts_store.ui.pages.lab_pricing import PricingLabState
 from ts_store.ui.pages.licence import LicenceState, licence_page
 from ts_store.ui.pages.login import login_page
 from ts_store.ui.pages.myarea import MyAreaState, myarea_page
@@ -83,7 +84,7 @@ app.add_page(
     lab_page,
     route=routes.LAB,
     title="Laboratorio prezzi · TS Store",
-    on_load=[SessionState.require_login, LabState.load],
+    on_load=[SessionState.require_login, LabState.load, PricingLabState.load],
 )
 # Renewals, dunning, trial ends and retention every TS_STORE_RENEWAL_INTERVAL_SECONDS (0: off).
 app.register_lifespan_task(periodic_renewals)

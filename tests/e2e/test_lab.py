@@ -118,3 +118,54 @@ def test_product_team_sets_a_date_runs_renewals_and_sees_the_documents(
         assert f"Bianchi {tag}" not in text_of(page, "body")
     finally:
         set_today(running_app, previous_date)
+
+
+def test_product_team_tries_a_draft_price_and_sees_the_article_rateo_at_the_new_price(
+    page, running_app
+):
+    with running_app.session() as session:
+        previous_date = simulated_today(session)
+    set_today(running_app, date(2026, 11, 28))
+    tag = uuid.uuid4().hex[:8]
+    with running_app.session() as session:
+        team = make_customer(session, f"prezzi-{tag}@example.it", "TeamSystem", role="product_team")
+        team_email = team.email
+    try:
+        _login_as_product_team(page, running_app, team_email)
+        page.goto(f"{running_app.url}/laboratorio")
+        page.wait_for_selector("#sandbox-catalog")
+        live = page.input_value("#sandbox-catalog")
+        assert "monthly_cents = 2500" in live
+        assert page.input_value("#sandbox-today") == "2026-11-28"
+
+        page.fill("#sandbox-catalog", live.replace("monthly_cents = 2500", "monthly_cents = 3000"))
+        page.fill("#sandbox-period_start", "2026-11-10")
+        page.fill("#sandbox-current_seats", "2")
+        page.fill("#sandbox-target_seats", "5")
+        page.click("#sandbox-calculate")
+        page.wait_for_selector("#sandbox-summary")
+
+        assert text_of(page, "#sandbox-result-title") == (
+            "Modifica nel periodo in corso (fino al 10/12/2026)"
+        )
+        assert (
+            text_of(page, ".sandbox-line") == "Utenti aggiunti: 3 utenti × 30,00 € × 12/30 giorni"
+        )
+        assert text_of(page, "#sandbox-gross") == "43,92 €"
+        assert text_of(page, "#sandbox-renewal-gross") == "183,00 €"  # 5 × 30,00 + IVA
+        assert "30,00 €" in text_of(page, "#sandbox-plans")
+        screenshots(page, "lab-sandbox")
+
+        page.fill("#sandbox-catalog", live.replace("monthly_cents = 2500", "monthly_cents = -1"))
+        page.click("#sandbox-calculate")
+        page.wait_for_selector("#sandbox-error")
+        assert "piano 'pro'" in text_of(page, "#sandbox-error")
+        assert "campo 'monthly_cents'" in text_of(page, "#sandbox-error")
+        assert page.locator("#sandbox-summary").count() == 0
+
+        page.click("#sandbox-restore")
+        page.wait_for_function(
+            "document.querySelector('#sandbox-catalog').value.includes('monthly_cents = 2500')"
+        )
+    finally:
+        set_today(running_app, previous_date)

@@ -45,4 +45,6 @@ def route_arg(path: str, route: str, name: str) -> str:
         if not expected.startswith("[") and expected != actual:
             return ""
     return path_parts[route_parts.index(wanted)]
+
+
 DOCUMENTS = "/myarea/documenti"

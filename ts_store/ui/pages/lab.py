@@ -18,18 +18,19 @@ import reflex as rx
 
 from ts_store.billing import clock, renewals
 from ts_store.domain.lifecycle import LicenceStatus
-from ts_store.store import audit, customers, documents
+from ts_store.store import audit, documents
 from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.formatting import format_cents, format_date, format_users
+from ts_store.ui.pages.lab_pricing import pricing_sandbox_card
 from ts_store.ui.pages.myarea import CYCLE_LABELS
+from ts_store.ui.product_team import product_team_member_id
 from ts_store.ui.session import customer_id_of
 from ts_store.ui.theme import STATUS_COLORS
 
 log = logging.getLogger(__name__)
 
-PRODUCT_TEAM = "product_team"
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 MAX_SPAN_DAYS = 366 * 10
@@ -179,15 +180,7 @@ class LabState(rx.State):
     documents: list[LabDocumentRow] = []
 
     async def _product_team_id(self) -> int | None:
-        """The logged-in customer's id if (in the database, now) they are in the product team."""
-        customer_id = await customer_id_of(self)
-        if customer_id is None:
-            return None
-        with session_scope() as session:
-            customer = customers.get_customer(session, customer_id)
-            if customer is None or customer.role != PRODUCT_TEAM:
-                return None
-        return customer_id
+        return await product_team_member_id(self)
 
     def _deny(self) -> None:
         self.allowed = False
@@ -473,6 +466,7 @@ def lab_page() -> rx.Component:
                 rx.vstack(
                     _clock_card(),
                     _report(),
+                    pricing_sandbox_card(),
                     _licences_table(),
                     _documents_table(),
                     spacing="4",
