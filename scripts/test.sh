@@ -9,6 +9,7 @@ cd "$ROOT"
 
 echo "==> ruff"
 ruff check .
+ruff format --check .
 echo "==> import-linter (layers)"
 lint-imports
 echo "==> pytest"

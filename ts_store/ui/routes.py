@@ -27,6 +27,7 @@ def purchase_url(licence_id: int) -> str:
     return f"/myarea/acquista/{licence_id}"
 
 
+DOCUMENTS = "/myarea/documenti"
 STRIPE_WEBHOOK = "/stripe/webhook"  # backend route (Starlette), not a page
 
 
@@ -45,6 +46,3 @@ def route_arg(path: str, route: str, name: str) -> str:
         if not expected.startswith("[") and expected != actual:
             return ""
     return path_parts[route_parts.index(wanted)]
-
-
-DOCUMENTS = "/myarea/documenti"
