@@ -41,26 +41,20 @@ def test_expired_file_is_removed_at_start_and_fresh_file_kept(states_dir):
     assert fresh.exists()
 
 
-def test_second_sweep_within_the_interval_lists_nothing_and_removes_nothing(states_dir):
+@pytest.mark.parametrize(
+    ("seconds_later", "removed"),
+    [(59, False), (60, True)],
+    ids=["within_the_interval_nothing_is_listed", "after_the_interval_expired_files_go"],
+)
+def test_sweep_runs_at_most_once_per_interval(states_dir, seconds_later, removed):
     clock = FakeClock()
     manager = ThrottledPurgeStateManagerDisk(
         token_expiration=600, clock=clock, purge_interval_seconds=60
     )
-    expired_later = _state_file(states_dir, "late", age_seconds=3_600)
-    clock.now += 59
+    expired_since_start = _state_file(states_dir, "late", age_seconds=3_600)
+    clock.now += seconds_later
     manager._purge_expired_states()
-    assert expired_later.exists()
-
-
-def test_sweep_after_the_interval_removes_files_expired_since(states_dir):
-    clock = FakeClock()
-    manager = ThrottledPurgeStateManagerDisk(
-        token_expiration=600, clock=clock, purge_interval_seconds=60
-    )
-    expired_later = _state_file(states_dir, "late", age_seconds=3_600)
-    clock.now += 60
-    manager._purge_expired_states()
-    assert not expired_later.exists()
+    assert expired_since_start.exists() is not removed
 
 
 def test_the_app_runs_on_the_throttled_disk_manager():
@@ -69,15 +63,18 @@ def test_the_app_runs_on_the_throttled_disk_manager():
     assert type(app.state_manager) is ThrottledPurgeStateManagerDisk
 
 
+class FakeApp:
+    """Just what throttle_disk_state_purge touches on rx.App."""
+
+    def __init__(self, manager) -> None:
+        self._state_manager = manager
+
+    @property
+    def state_manager(self):
+        return self._state_manager
+
+
 def test_a_non_disk_manager_is_left_as_configured():
-    class FakeApp:
-        def __init__(self, manager) -> None:
-            self._state_manager = manager
-
-        @property
-        def state_manager(self):
-            return self._state_manager
-
     sentinel = object()
     app = FakeApp(sentinel)
     throttle_disk_state_purge(app)
@@ -85,14 +82,6 @@ def test_a_non_disk_manager_is_left_as_configured():
 
 
 def test_a_plain_disk_manager_is_replaced(states_dir):
-    class FakeApp:
-        def __init__(self, manager) -> None:
-            self._state_manager = manager
-
-        @property
-        def state_manager(self):
-            return self._state_manager
-
     app = FakeApp(StateManagerDisk())
     throttle_disk_state_purge(app)
     assert type(app.state_manager) is ThrottledPurgeStateManagerDisk

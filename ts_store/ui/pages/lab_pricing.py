@@ -20,16 +20,7 @@ from ts_store.store.db import session_scope
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 from ts_store.ui.formatting import format_cents, format_date, format_percent
 from ts_store.ui.product_team import product_team_member_id
-
-FIELD_STYLE = {
-    "width": "100%",
-    "height": "var(--space-6)",
-    "padding": "0 var(--space-2)",
-    "border": "1px solid var(--gray-a7)",
-    "border_radius": "var(--radius-2)",
-    "background": "var(--color-surface)",
-    "font_size": "var(--font-size-2)",
-}
+from ts_store.ui.theme import NATIVE_SELECT_STYLE
 
 
 @dataclasses.dataclass
@@ -150,7 +141,7 @@ def _plan_select(name: str) -> rx.Component:
         id=f"sandbox-{name}",
         default_value="pro",
         key=PricingLabState.plans_key,
-        style=FIELD_STYLE,
+        style=NATIVE_SELECT_STYLE,
     )
 
 
@@ -160,7 +151,7 @@ def _cycle_select(name: str) -> rx.Component:
         rx.el.option(CYCLE_LABELS[Cycle.ANNUAL], value=Cycle.ANNUAL),
         name=name,
         id=f"sandbox-{name}",
-        style=FIELD_STYLE,
+        style=NATIVE_SELECT_STYLE,
     )
 
 
@@ -275,7 +266,7 @@ def pricing_sandbox_card() -> rx.Component:
                                 id="sandbox-situation",
                                 value=PricingLabState.situation,
                                 on_change=PricingLabState.set_situation,
-                                style=FIELD_STYLE,
+                                style=NATIVE_SELECT_STYLE,
                             ),
                         ),
                         columns=rx.breakpoints(initial="1", sm="2"),

@@ -35,19 +35,11 @@ from ts_store.ui.components.stripe_card import (
 )
 from ts_store.ui.formatting import format_cents, format_date, format_percent, format_users
 from ts_store.ui.session import customer_id_of
+from ts_store.ui.theme import NATIVE_SELECT_STYLE
 
 STEPS = ("I tuoi dati", "Configura la licenza", "Pagamento", "Conferma")
 DONE = 5
 # A native dropdown ("menu a tendina"): no popover to mount and unmount on every plan change.
-NATIVE_SELECT_STYLE = {
-    "width": "100%",
-    "height": "var(--space-6)",
-    "padding": "0 var(--space-2)",
-    "border": "1px solid var(--gray-a7)",
-    "border_radius": "var(--radius-2)",
-    "background": "var(--color-surface)",
-    "font_size": "var(--font-size-2)",
-}
 FIELD_HINTS = {
     "vat_number": "11 cifre",
     "tax_code": "16 caratteri (persona) o 11 cifre (azienda)",
