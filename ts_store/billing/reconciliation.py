@@ -118,7 +118,7 @@ async def refund_late_payments(
             _set_status(operation_id, "paid_not_applied", None)
             report.waiting.append(f"rimborso operazione {operation_id}: {exc.message}")
             continue
-        except PaymentsError as exc:  # Stripe refused (e.g. already refunded by staff)
+        except PaymentsError as exc:  # Stripe refused (e.g. a disputed payment): staff decide
             _set_status(operation_id, "refund_failed", exc.message)
             _audit(operation_id, "late_payment_refund_failed", "refund_failed", payment_intent_id)
             report.waiting.append(f"rimborso operazione {operation_id} rifiutato: {exc.message}")
