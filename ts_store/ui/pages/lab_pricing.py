@@ -17,6 +17,7 @@ from ts_store.billing.errors import InputError
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.periods import CYCLE_LABELS, Cycle
 from ts_store.store.db import session_scope
+from ts_store.ui.components.layout import error_callout
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 from ts_store.ui.formatting import format_cents, format_date, format_percent
 from ts_store.ui.product_team import product_team_member_id
@@ -288,12 +289,7 @@ def pricing_sandbox_card() -> rx.Component:
                     ),
                     rx.cond(
                         PricingLabState.error != "",
-                        rx.callout(
-                            PricingLabState.error,
-                            icon="triangle_alert",
-                            color_scheme="red",
-                            id="sandbox-error",
-                        ),
+                        error_callout(PricingLabState.error, "sandbox-error"),
                     ),
                     rx.hstack(
                         rx.button("Calcola", type="submit", id="sandbox-calculate"),
