@@ -20,23 +20,14 @@ from pathlib import Path
 from sqlmodel import Session
 
 from tests.e2e.helpers import run_async
-from tests.fixtures.app import ROOT, served_app
+from tests.fixtures.app import CHROMIUM, CHROMIUM_ARGS, ROOT, served_app
 from tests.fixtures.factories import give_card, make_active_licence, make_customer, make_trial
 from tests.fixtures.localstripe import READY_PREFIX
 from ts_store.billing.clock import set_simulated_today
 from ts_store.payments.config import StripeSettings
 from ts_store.payments.gateway import StripeGateway
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS"]  # the e2e tests' browser, re-exported for the scripts
 
 
 @dataclass

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import socketio
 
 from benchmarks._harness import (
+    CHROMIUM,
     CHROMIUM_ARGS,
     app_cpu_seconds,
     running_stack,
@@ -54,9 +55,7 @@ def capture_connect_auth(stack, customer, licence) -> dict:
 
     sent: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         _login(page, stack.url, customer.email)
         page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))

@@ -15,7 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._harness import CHROMIUM_ARGS, running_stack, seed_active_customer, summary
+from benchmarks._harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    running_stack,
+    seed_active_customer,
+    summary,
+)
 from benchmarks.preview_latency import _login
 
 
@@ -24,9 +30,7 @@ def measure(runs: int) -> dict[str, float]:
 
     with running_stack() as stack, sync_playwright() as playwright:
         customer, _ = seed_active_customer(stack)
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         times, js_sizes, request_counts = [], [], []
         for _ in range(runs):
             context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._harness import (
+    CHROMIUM,
     CHROMIUM_ARGS,
     running_stack,
     seed_active_customer,
@@ -188,9 +189,7 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
     with running_stack() as stack, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         floor_page = _new_page(browser)
         floor_page.goto(f"{stack.url}/bench")
         floor_page.wait_for_selector("#bench-increment")

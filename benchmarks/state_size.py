@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._harness import CHROMIUM_ARGS, running_stack
+from benchmarks._harness import CHROMIUM, CHROMIUM_ARGS, running_stack
 from benchmarks.preview_latency import (
     ACT_AND_WAIT,
     _new_page,
@@ -34,9 +34,7 @@ def measure(previews: int) -> dict[str, float]:
 
     figures: dict[str, float] = {}
     with running_stack() as stack, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         counters = _new_page(browser)
         counters.goto(f"{stack.url}/bench")
         counters.wait_for_selector("#bench-read")

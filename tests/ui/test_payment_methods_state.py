@@ -17,7 +17,6 @@ import reflex as rx
 from tests.fixtures.factories import PASSWORD, give_card, make_active_licence, make_customer
 from tests.fixtures.localstripe import confirm_setup_intent_with_card
 from ts_store.billing import accounts, renewals
-from ts_store.billing.gateway import get_gateway
 from ts_store.store import documents, licences, operations, payment_methods
 from ts_store.ui.pages.documents import DocumentsState
 from ts_store.ui.pages.payment_methods import PaymentMethodsState
@@ -27,18 +26,7 @@ TODAY = date(2026, 11, 28)
 DECLINED = "La carta è stata rifiutata dalla banca. La carta attuale resta invariata."
 
 
-@pytest.fixture(autouse=True)
-def stripe_env(monkeypatch, stripe_settings):
-    """The app's own gateway (as the page uses it) pointed at the session's localstripe."""
-    monkeypatch.setenv("TS_STORE_TODAY", TODAY.isoformat())
-    monkeypatch.setenv("TS_STORE_STRIPE_SECRET_KEY", stripe_settings.secret_key)
-    monkeypatch.setenv("TS_STORE_STRIPE_PUBLISHABLE_KEY", stripe_settings.publishable_key)
-    monkeypatch.setenv("TS_STORE_STRIPE_API_BASE", stripe_settings.api_base)
-    monkeypatch.setenv("TS_STORE_STRIPE_JS_URL", stripe_settings.js_url)
-    monkeypatch.setenv("TS_STORE_STRIPE_WEBHOOK_SECRET", stripe_settings.webhook_secret)
-    get_gateway.cache_clear()
-    yield
-    get_gateway.cache_clear()
+pytestmark = pytest.mark.usefixtures("app_gateway_env")
 
 
 class Tab:

@@ -30,7 +30,6 @@ from tests.fixtures.factories import (
 from tests.fixtures.localstripe import authenticate_payment_intent, confirm_setup_intent_with_card
 from ts_store.billing import accounts, cards, charging, purchase
 from ts_store.billing.catalog import current_catalog
-from ts_store.billing.gateway import get_gateway
 from ts_store.store import customers, documents, licences
 from ts_store.store.db import get_engine
 from ts_store.store.models import AuditEntry, BillingOperation
@@ -48,18 +47,7 @@ from ts_store.ui.session import SessionState
 TODAY = date(2026, 11, 28)
 
 
-@pytest.fixture(autouse=True)
-def stripe_env(monkeypatch, stripe_settings):
-    """The app's own gateway (as the page uses it) pointed at the session's localstripe."""
-    monkeypatch.setenv("TS_STORE_TODAY", TODAY.isoformat())
-    monkeypatch.setenv("TS_STORE_STRIPE_SECRET_KEY", stripe_settings.secret_key)
-    monkeypatch.setenv("TS_STORE_STRIPE_PUBLISHABLE_KEY", stripe_settings.publishable_key)
-    monkeypatch.setenv("TS_STORE_STRIPE_API_BASE", stripe_settings.api_base)
-    monkeypatch.setenv("TS_STORE_STRIPE_JS_URL", stripe_settings.js_url)
-    monkeypatch.setenv("TS_STORE_STRIPE_WEBHOOK_SECRET", stripe_settings.webhook_secret)
-    get_gateway.cache_clear()
-    yield
-    get_gateway.cache_clear()
+pytestmark = pytest.mark.usefixtures("app_gateway_env")
 
 
 class Page:
