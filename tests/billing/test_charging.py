@@ -7,12 +7,11 @@ the purchase/change/renewal use cases built on it.
 
 from datetime import date
 
-import httpx
 import pytest
 from sqlmodel import select
 
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
-from tests.fixtures.localstripe import authenticate_payment_intent
+from tests.fixtures.localstripe import authenticate_payment_intent, payment_intents_of
 from ts_store.billing import charging
 from ts_store.billing.errors import ConflictError, NotAllowed
 from ts_store.domain.catalog import load_catalog
@@ -47,22 +46,6 @@ def _plan(licence, key: str, seats: int = 5, version: int | None = None) -> char
     )
 
 
-def _payment_intents(settings, stripe_customer_id: str, operation_id: int) -> list[dict]:
-    """PaymentIntents of this customer for this operation (ids restart with each test's DB)."""
-    response = httpx.get(
-        f"{settings.api_base}/v1/payment_intents",
-        params={"limit": 100},
-        auth=(settings.secret_key, ""),
-    )
-    response.raise_for_status()
-    return [
-        pi
-        for pi in response.json()["data"]
-        if pi.get("customer") == stripe_customer_id
-        and pi.get("metadata", {}).get("ts_store_operation_id") == str(operation_id)
-    ]
-
-
 @pytest.fixture
 async def paying_licence(session, gateway):
     customer = make_customer(session)
@@ -90,7 +73,8 @@ async def test_same_key_twice_charges_once(session, gateway, stripe_settings, pa
     assert again.operation_id == first.operation_id and again.status == "succeeded"
     customer = session.get(Customer, paying_licence.customer_id)
     assert (
-        len(_payment_intents(stripe_settings, customer.stripe_customer_id, first.operation_id)) == 1
+        len(payment_intents_of(stripe_settings, customer.stripe_customer_id, first.operation_id))
+        == 1
     )
     assert len(documents.documents_of(session, paying_licence.customer_id)) == 1
 
@@ -295,7 +279,8 @@ async def test_no_answer_from_stripe_keeps_the_lock_and_a_retry_resends_the_same
     assert retry.status == "succeeded" and retry.operation_id == first.operation_id
     customer = session.get(Customer, paying_licence.customer_id)
     assert (
-        len(_payment_intents(stripe_settings, customer.stripe_customer_id, first.operation_id)) == 1
+        len(payment_intents_of(stripe_settings, customer.stripe_customer_id, first.operation_id))
+        == 1
     )
 
 

@@ -2,11 +2,14 @@
 
 from datetime import date
 
-import httpx
 import pytest
 
 from tests.fixtures.factories import VALID_BILLING, make_active_licence, make_customer, make_trial
-from tests.fixtures.localstripe import authenticate_payment_intent, confirm_setup_intent_with_card
+from tests.fixtures.localstripe import (
+    authenticate_payment_intent,
+    confirm_setup_intent_with_card,
+    payment_intents_of,
+)
 from ts_store.billing import cards, charging, purchase
 from ts_store.billing.errors import InputError, NotAllowed
 from ts_store.domain.periods import Cycle
@@ -45,22 +48,6 @@ async def _buy(trial, gateway, key="buy-1", target=PRO_ANNUAL_5):
         idempotency_key=key,
         gateway=gateway,
     )
-
-
-def _payment_intents_of(settings, stripe_customer_id: str) -> list[dict]:
-    """Every PaymentIntent localstripe holds for this Stripe customer (all pages, oldest first)."""
-    found, after = [], None
-    while True:
-        params = {"limit": 100, **({"starting_after": after} if after else {})}
-        page = httpx.get(
-            f"{settings.api_base}/v1/payment_intents",
-            params=params,
-            auth=(settings.secret_key, ""),
-        ).json()
-        found += [pi for pi in page["data"] if pi.get("customer") == stripe_customer_id]
-        if not page["has_more"] or not page["data"]:
-            return found
-        after = page["data"][-1]["id"]
 
 
 def _ready(session, trial):
@@ -161,7 +148,7 @@ async def test_retried_purchase_event_charges_once(session, gateway, stripe_sett
 
     assert first.operation_id == second.operation_id and second.status == "succeeded"
     stripe_id = customers.get_customer(session, trial.customer_id).stripe_customer_id
-    charged = _payment_intents_of(stripe_settings, stripe_id)
+    charged = payment_intents_of(stripe_settings, stripe_id)
     assert [pi["amount"] for pi in charged] == [152500]
     assert len(documents.documents_of(session, trial.customer_id)) == 1
 

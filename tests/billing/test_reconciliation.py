@@ -17,10 +17,10 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from tests.billing.test_charging import _payment_intents, _plan
+from tests.billing.test_charging import _plan
 from tests.billing.test_renewals import ROOT, _command_env
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
-from tests.fixtures.localstripe import authenticate_payment_intent
+from tests.fixtures.localstripe import authenticate_payment_intent, payment_intents_of
 from ts_store.billing import charging, reconciliation
 from ts_store.payments.errors import PaymentsUnavailable
 from ts_store.store import documents, licences
@@ -96,7 +96,7 @@ async def test_crash_after_stripe_charged_is_applied_once_with_its_document(
     [document] = documents.documents_of(session, paying_licence.customer_id)
     assert document.gross_cents == 3660
     customer = session.get(Customer, paying_licence.customer_id)
-    assert len(_payment_intents(stripe_settings, customer.stripe_customer_id, operation.id)) == 1
+    assert len(payment_intents_of(stripe_settings, customer.stripe_customer_id, operation.id)) == 1
     actions = session.exec(select(AuditEntry.action)).all()
     assert "stale_operation_settled" in actions
 
@@ -117,7 +117,9 @@ async def test_unknown_outcome_that_stripe_never_received_is_closed_and_unlocked
     assert "nessun pagamento in Stripe" in report.settled[0]
     assert licences.get_licence(session, paying_licence.id).seats == 2
     customer = session.get(Customer, paying_licence.customer_id)
-    assert _payment_intents(stripe_settings, customer.stripe_customer_id, first.operation_id) == []
+    assert (
+        payment_intents_of(stripe_settings, customer.stripe_customer_id, first.operation_id) == []
+    )
     # The licence is no longer locked: the customer can confirm again, and pays once.
     retry = await charging.execute(_plan(paying_licence, "second-confirm"), gateway)
     assert retry.status == "succeeded"

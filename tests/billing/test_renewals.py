@@ -15,7 +15,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlmodel import select
 
@@ -26,6 +25,7 @@ from tests.fixtures.factories import (
     make_trial,
     save_billing_profile,
 )
+from tests.fixtures.localstripe import payment_intents_of
 from ts_store.billing import renewal_task, renewals
 from ts_store.billing.overview import overview
 from ts_store.domain.catalog import load_catalog
@@ -49,27 +49,6 @@ PRO_2_ANNUAL_GROSS = 61000  # 2 * 250,00 € + 22 % IVA
 OK_CARD = "4242424242424242"
 FAILING_CARD = "4000000000000341"  # attaches, then every charge is declined
 THREE_D_SECURE_CARD = "4000002760003184"
-
-
-def payment_intents_of(settings, stripe_customer_id: str) -> list[dict]:
-    """Every PaymentIntent localstripe holds for this Stripe customer (all pages)."""
-    found, starting_after = [], None
-    with httpx.Client(timeout=10) as client:
-        while True:
-            params = {"limit": 100}
-            if starting_after:
-                params["starting_after"] = starting_after
-            response = client.get(
-                f"{settings.api_base}/v1/payment_intents",
-                params=params,
-                auth=(settings.secret_key, ""),
-            )
-            response.raise_for_status()
-            page = response.json()
-            found += [pi for pi in page["data"] if pi.get("customer") == stripe_customer_id]
-            if not page["has_more"] or not page["data"]:
-                return found
-            starting_after = page["data"][-1]["id"]
 
 
 def _reload(session, licence):

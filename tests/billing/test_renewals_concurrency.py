@@ -29,9 +29,9 @@ from tests.billing.test_renewals import (
     FAILING_CARD,
     OK_CARD,
     PRO_2_MONTHLY_GROSS,
-    payment_intents_of,
 )
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
+from tests.fixtures.localstripe import payment_intents_of
 from ts_store.billing import renewals
 from ts_store.payments.config import StripeSettings
 from ts_store.payments.gateway import StripeGateway

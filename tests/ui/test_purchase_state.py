@@ -11,7 +11,6 @@ from __future__ import annotations
 import inspect
 from datetime import date
 
-import httpx
 import pytest
 import reflex as rx
 import sqlalchemy as sa
@@ -27,7 +26,11 @@ from tests.fixtures.factories import (
     make_trial,
     save_billing_profile,
 )
-from tests.fixtures.localstripe import authenticate_payment_intent, confirm_setup_intent_with_card
+from tests.fixtures.localstripe import (
+    authenticate_payment_intent,
+    confirm_setup_intent_with_card,
+    payment_intents_of,
+)
 from ts_store.billing import accounts, cards, charging, purchase
 from ts_store.billing.catalog import current_catalog
 from ts_store.store import customers, documents, licences
@@ -141,23 +144,7 @@ async def _enter_card(page: Page, stripe_settings, number: str) -> None:
 
 def _payment_intents(stripe_settings, session, customer_id) -> list[dict]:
     stripe_id = customers.get_customer(session, customer_id).stripe_customer_id
-    return _payment_intents_of(stripe_settings, stripe_id)
-
-
-def _payment_intents_of(settings, stripe_customer_id: str) -> list[dict]:
-    """Every PaymentIntent localstripe holds for this Stripe customer (all pages, oldest first)."""
-    found, after = [], None
-    while True:
-        params = {"limit": 100, **({"starting_after": after} if after else {})}
-        page = httpx.get(
-            f"{settings.api_base}/v1/payment_intents",
-            params=params,
-            auth=(settings.secret_key, ""),
-        ).json()
-        found += [pi for pi in page["data"] if pi.get("customer") == stripe_customer_id]
-        if not page["has_more"] or not page["data"]:
-            return found
-        after = page["data"][-1]["id"]
+    return payment_intents_of(stripe_settings, stripe_id)
 
 
 def _operations(session, licence_id) -> list[BillingOperation]:
