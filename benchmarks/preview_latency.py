@@ -7,15 +7,17 @@ From the click to the new amount in the DOM (MutationObserver + performance.now 
   costs what updating that card costs, with no quote and no page around it), for context;
 - "Aggiorna servizi": "+" / "−" on the users (alternating, so the amount always changes);
 - the purchase wizard: switching the plan between Pro and Business.
-Each measure is split into: click -> event sent on the websocket (browser), sent -> state
-update received (network + backend; the backend's own share is timed in the app), and
-received -> new text in the DOM (browser: applying the delta and rendering).
+With --settle-ms N every click waits for the previous update to be painted (two animation
+frames) and N ms more, as a person clicking would: the default 0 clicks back to back, the
+issue's measure. Each measure is split into: click -> event sent on the websocket (browser),
+sent -> state update received (network + backend; the backend's own share is timed in the
+app), and received -> new text in the DOM (browser: applying the delta and rendering).
 During the run it also counts the SQL statements and Stripe calls the app made. Delta bytes
 are measured by state_size.py: recording websocket frames (Playwright listens through the
 DevTools protocol) makes every send and receive in that tab slower, so no timed tab records
 them.
 
-Run: .venv/bin/python benchmarks/preview_latency.py [--iterations 300]
+Run: .venv/bin/python benchmarks/preview_latency.py [--iterations 300] [--settle-ms 0]
 """
 
 from __future__ import annotations
@@ -61,10 +63,15 @@ WEBSOCKET_CLOCK = """
 })();
 """
 
-# Starts the clock, fires the change (a click, or a <select> change), resolves with the
-# timings once the watched element's text differs.
+# Optionally lets the page settle first (two animation frames, then settleMs), then starts the
+# clock, fires the change (a click, or a <select> change), and resolves with the timings once
+# the watched element's text differs.
 ACT_AND_WAIT = """
-async ([actSelector, value, watchSelector]) => {
+async ([actSelector, value, watchSelector, settleMs]) => {
+  if (settleMs > 0) {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await new Promise((r) => setTimeout(r, settleMs));
+  }
   const before = document.querySelector(watchSelector).textContent;
   return await new Promise((resolve) => {
     let t0 = 0;
@@ -185,7 +192,7 @@ def _report(label: str, samples: list[dict], server: dict[str, dict]) -> dict[st
     return figures
 
 
-def measure(iterations: int) -> dict[str, dict[str, float]]:
+def measure(iterations: int, settle_ms: int = 0) -> dict[str, dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
     with running_stack() as stack, sync_playwright() as playwright:
@@ -238,7 +245,9 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
         while len(samples["floor"]) < iterations:
             for name, (page, step) in scenarios.items():
                 for _ in range(min(ROUND, iterations - len(samples[name]))):
-                    samples[name].append(page.evaluate(ACT_AND_WAIT, step(len(samples[name]))))
+                    samples[name].append(
+                        page.evaluate(ACT_AND_WAIT, [*step(len(samples[name])), settle_ms])
+                    )
                 server_now = read_counters(counters)["server"]
                 for handler, values in server_now.items():
                     if handler != "read_counters":
@@ -260,7 +269,12 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
             for handler, rounds in server.get(name, {}).items()
         }
 
-    print(f"{iterations} iterations each, interleaved in rounds of {ROUND}")
+    pace = (
+        f"each click {settle_ms} ms after the last update was painted"
+        if settle_ms
+        else "clicks back to back"
+    )
+    print(f"{iterations} iterations each, interleaved in rounds of {ROUND}; {pace}")
     results = {
         "floor": _report("floor: counter event (/bench)", samples["floor"], merged("floor")),
         "shell": _report(
@@ -301,7 +315,14 @@ def measure(iterations: int) -> dict[str, dict[str, float]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=300)
-    measure(parser.parse_args(argv).iterations)
+    parser.add_argument(
+        "--settle-ms",
+        type=int,
+        default=0,
+        help="wait two animation frames and this many ms before each click (0: back to back)",
+    )
+    args = parser.parse_args(argv)
+    measure(args.iterations, args.settle_ms)
 
 
 if __name__ == "__main__":

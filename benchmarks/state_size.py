@@ -45,9 +45,9 @@ def measure(previews: int) -> dict[str, float]:
         wizard_frames.clear()
         for i in range(previews):
             button = "#seats-plus" if i % 2 == 0 else "#seats-minus"
-            licence_page.evaluate(ACT_AND_WAIT, [button, None, "#quote-renewal-gross"])
+            licence_page.evaluate(ACT_AND_WAIT, [button, None, "#quote-renewal-gross", 0])
             plan = "business" if i % 2 == 0 else "pro"
-            wizard_page.evaluate(ACT_AND_WAIT, ["#purchase-plan", plan, "#purchase-gross"])
+            wizard_page.evaluate(ACT_AND_WAIT, ["#purchase-plan", plan, "#purchase-gross", 0])
         licence_page.wait_for_timeout(300)
         after = read_counters(counters)
         deltas = {

@@ -44,8 +44,8 @@ def test_every_benchmark_parses_help_without_starting_anything(module, capsys):
 
 def test_run_all_lists_only_scripts_that_exist():
     assert run_all.SCRIPTS
-    for script in run_all.SCRIPTS:
-        assert (ROOT / "benchmarks" / script).is_file()
+    for command in run_all.SCRIPTS:
+        assert (ROOT / "benchmarks" / command.split()[0]).is_file()
 
 
 def test_summary_reports_median_p95_and_max_of_unsorted_samples(capsys):
