@@ -3,16 +3,14 @@
 import asyncio
 import dataclasses
 import json
-import socket
 import time
 
 import httpx
 import pytest
-from aiohttp import web
 from starlette.applications import Starlette
 
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
-from tests.fixtures.localstripe import authenticate_payment_intent
+from tests.fixtures.localstripe import authenticate_payment_intent, forwarded_webhooks
 from ts_store.billing import charging, webhooks
 from ts_store.domain.catalog import load_catalog
 from ts_store.domain.periods import Cycle
@@ -216,34 +214,9 @@ async def test_payment_succeeded_sent_by_localstripe_applies_the_abandoned_3ds_o
     own signed event (localstripe posts it about 1 s later) finishes the operation."""
     licence, operation = waiting_for_3ds
     app = Starlette(routes=[webhook_route("/stripe/webhook", SECRET, webhooks.handle_event)])
-    statuses: list[int] = []
-
-    async def forward(request: web.Request) -> web.Response:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://app"
-        ) as inner:
-            response = await inner.post(
-                "/stripe/webhook", content=await request.read(), headers=dict(request.headers)
-            )
-        statuses.append(response.status_code)
-        return web.Response(status=response.status_code, body=response.content)
-
-    receiver = web.Application()
-    receiver.router.add_post("/hook", forward)
-    runner = web.AppRunner(receiver, access_log=None)
-    await runner.setup()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    await web.SockSite(runner, sock).start()
-    hook = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
-    config = f"{localstripe_url}/_config/webhooks/ts_store_billing_test"
-    try:
-        async with httpx.AsyncClient() as http:
-            registered = await http.post(
-                config,
-                json={"url": hook, "secret": SECRET, "events": ["payment_intent.succeeded"]},
-            )
-            registered.raise_for_status()
+    async with forwarded_webhooks(
+        localstripe_url, "ts_store_billing_test", app, SECRET, ["payment_intent.succeeded"]
+    ) as statuses:
         await authenticate_payment_intent(
             stripe_settings, operation.stripe_payment_intent_id, success=True
         )
@@ -253,10 +226,6 @@ async def test_payment_succeeded_sent_by_localstripe_applies_the_abandoned_3ds_o
                 if session.get(BillingOperation, operation.id).status == "succeeded":
                     break
                 await asyncio.sleep(0.1)
-    finally:
-        async with httpx.AsyncClient() as http:  # mute it for the rest of the session
-            await http.post(config, json={"url": hook, "secret": SECRET, "events": ["none"]})
-        await runner.cleanup()
 
     assert licences.get_licence(session, licence.id).seats == 4
     assert len(documents.documents_of(session, licence.customer_id)) == 1

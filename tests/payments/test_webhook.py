@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
 from starlette.applications import Starlette
 
+from tests.fixtures.localstripe import forwarded_webhooks
 from ts_store.payments.gateway import StripeGateway
 from ts_store.payments.webhook import (
     WebhookPayloadError,
@@ -167,46 +166,21 @@ async def test_event_signed_by_localstripe_passes_the_route(
 ) -> None:
     """localstripe posts real signed events (about 1 s after the change) to registered URLs.
 
-    A small aiohttp receiver forwards each request untouched to our Starlette route.
+    `forwarded_webhooks` hands each request, untouched, to our Starlette route.
     """
     events: list[dict[str, Any]] = []
 
     async def handler(event: dict[str, Any]) -> None:
         events.append(event)
 
-    statuses: list[int] = []
-
-    async def forward(request: web.Request) -> web.Response:
-        async with make_client(handler) as client:
-            response = await client.post(
-                "/stripe/webhook", content=await request.read(), headers=dict(request.headers)
-            )
-        statuses.append(response.status_code)
-        return web.Response(status=response.status_code, body=response.content)
-
-    receiver = web.Application()
-    receiver.router.add_post("/hook", forward)
-    runner = web.AppRunner(receiver, access_log=None)
-    await runner.setup()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    await web.SockSite(runner, sock).start()
-    hook = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
-    config = f"{localstripe_url}/_config/webhooks/ts_store_payments_test"
-    try:
-        async with httpx.AsyncClient() as client:
-            registered = await client.post(
-                config, json={"url": hook, "secret": SECRET, "events": ["customer.created"]}
-            )
-            registered.raise_for_status()
+    app = Starlette(routes=[webhook_route("/stripe/webhook", SECRET, handler)])
+    async with forwarded_webhooks(
+        localstripe_url, "ts_store_payments_test", app, SECRET, ["customer.created"]
+    ) as statuses:
         customer_id = await gateway.create_customer(email="w@example.it", name="W", metadata={})
         async with asyncio.timeout(15):
             while not any(e["data"]["object"]["id"] == customer_id for e in events):
                 await asyncio.sleep(0.1)
-    finally:
-        async with httpx.AsyncClient() as client:  # mute it for the rest of the session
-            await client.post(config, json={"url": hook, "secret": SECRET, "events": ["none"]})
-        await runner.cleanup()
     event = next(e for e in events if e["data"]["object"]["id"] == customer_id)
     assert event["type"] == "customer.created"
     assert set(statuses) == {200}
