@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.localstripe",
     "tests.fixtures.app",
+    "tests.fixtures.smtp",
 ]
 
 

@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 
 from ts_store.billing.renewal_task import periodic_renewals
 from ts_store.billing.webhooks import handle_event
+from ts_store.mail.sender import periodic_sending
 from ts_store.payments.config import stripe_settings_from_env
 from ts_store.payments.webhook import webhook_route
 from ts_store.ui import routes
@@ -22,10 +23,16 @@ from ts_store.ui.pages.lab_pricing import PricingLabState
 from ts_store.ui.pages.licence import LicenceState, licence_page
 from ts_store.ui.pages.login import login_page
 from ts_store.ui.pages.myarea import MyAreaState, myarea_page
+from ts_store.ui.pages.password_reset import (
+    ResetPasswordState,
+    forgot_password_page,
+    reset_password_page,
+)
 from ts_store.ui.pages.payment_methods import PaymentMethodsState, payment_methods_page
 from ts_store.ui.pages.plans import plans_page
 from ts_store.ui.pages.purchase import PurchaseState, purchase_page
 from ts_store.ui.pages.register import register_page
+from ts_store.ui.pages.sent_mail import SentMailState, sent_mail_page
 from ts_store.ui.session import SessionState
 from ts_store.ui.state_manager import throttle_disk_state_purge
 from ts_store.ui.theme import global_style
@@ -88,6 +95,26 @@ app.add_page(
 )
 # Renewals, dunning, trial ends and retention every TS_STORE_RENEWAL_INTERVAL_SECONDS (0: off).
 app.register_lifespan_task(periodic_renewals)
+# The outbox sender every TS_STORE_MAIL_INTERVAL_SECONDS (0: off; use python -m ts_store.mail).
+app.register_lifespan_task(periodic_sending)
+app.add_page(
+    forgot_password_page,
+    route=routes.FORGOT_PASSWORD,
+    title="Password dimenticata · TS Store",
+    on_load=SessionState.redirect_if_logged_in,
+)
+app.add_page(
+    reset_password_page,
+    route=routes.RESET_PASSWORD,
+    title="Nuova password · TS Store",
+    on_load=ResetPasswordState.load,
+)
+app.add_page(
+    sent_mail_page,
+    route=routes.SENT_MAIL,
+    title="Posta inviata · TS Store",
+    on_load=[SessionState.require_login, SentMailState.load],
+)
 app.add_page(
     purchase_page,
     route=routes.PURCHASE,

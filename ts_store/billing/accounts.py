@@ -19,9 +19,11 @@ from sqlmodel import Session
 
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import InputError
+from ts_store.billing.notifications import notify_account
 from ts_store.domain.lifecycle import LicenceStatus
+from ts_store.domain.notifications import MessageKind
 from ts_store.store import audit, customers, licences
-from ts_store.store.models import Customer, utcnow
+from ts_store.store.models import Customer, Licence, utcnow
 
 SESSION_LIFETIME = timedelta(days=14)
 MIN_PASSWORD_LENGTH = 10
@@ -86,11 +88,22 @@ def register(
         raise AccountError(
             "email", "Email: esiste già un account con questo indirizzo. Accedi."
         ) from exc
-    start_trial(session, customer, today)
+    licence = start_trial(session, customer, today)
+    notify_account(
+        session,
+        customer,
+        MessageKind.WELCOME,
+        f"welcome:{customer.id}",
+        {
+            "licence_id": licence.id,
+            "trial_days": current_catalog().trial_days,
+            "trial_ends_on": licence.trial_ends_on.isoformat(),
+        },
+    )
     return _open_session(session, customer)
 
 
-def start_trial(session: Session, customer: Customer, today: date) -> None:
+def start_trial(session: Session, customer: Customer, today: date) -> Licence:
     catalog = current_catalog()
     licence = licences.add_licence(
         session,
@@ -105,6 +118,7 @@ def start_trial(session: Session, customer: Customer, today: date) -> None:
         licence_id=licence.id,
         after={"status": licence.status, "trial_ends_on": licence.trial_ends_on},
     )
+    return licence
 
 
 def login(session: Session, *, email: str, password: str) -> LoggedIn:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from ts_store.billing.errors import InputError
-from ts_store.store import licences, support
+from ts_store.billing.notifications import notify_account
+from ts_store.domain.notifications import MessageKind
+from ts_store.store import customers, licences, support
 from ts_store.store.models import SupportRequest
 
 STORE_EMAIL = "store@teamsystem.com"
@@ -28,6 +30,20 @@ def send_request(
         raise InputError("message", "Messaggio: scrivi almeno 10 caratteri (massimo 5000).")
     if licence_id is not None and licences.owned_licence(session, customer_id, licence_id) is None:
         raise InputError("licence_id", "Licenza: la licenza indicata non è tua.")
-    return support.add_support_request(
+    request = support.add_support_request(
         session, customer_id=customer_id, subject=subject, message=message, licence_id=licence_id
     )
+    notify_account(  # a receipt with a copy of the message, committed with the request
+        session,
+        customers.get_customer(session, customer_id),
+        MessageKind.SUPPORT_RECEIVED,
+        f"support_received:{request.id}",
+        {
+            "reference": request.id,
+            "subject": subject,
+            "message": message,
+            "licence_id": licence_id,
+            "store_email": STORE_EMAIL,
+        },
+    )
+    return request

@@ -215,3 +215,53 @@ class AppSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=60)
     value: str
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An email to send, written in the same transaction as the event that causes it.
+
+    One row per (event, recipient): the unique key makes an event send one email however often
+    it is retried. The sender claims due rows, delivers them and records the result; the
+    Message-ID is fixed here so a retried delivery carries the same one (docs/notifications.md).
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        sa.UniqueConstraint("event_key", "recipient", name="uq_outbox_message_event_recipient"),
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_key: str = Field(max_length=160)
+    recipient: str = Field(max_length=254)
+    kind: str = Field(max_length=40)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    params_json: str = "{}"
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    unconfirmed_attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    message_id: str = Field(sa_column=sa.Column(sa.String(255), unique=True, nullable=False))
+    subject: str = Field(default="", max_length=255)
+    last_error: str | None = Field(default=None, max_length=500)
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A "Password dimenticata?" link: only the SHA-256 of its random token is stored.
+
+    Valid until `expires_at`, once: `used_at` is set by the first successful use.
+    """
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -7,6 +7,14 @@ CONTACT = "/myarea/contattaci"
 PLANS = "/piani"
 PAYMENT_METHODS = "/myarea/metodi-di-pagamento"
 LAB = "/laboratorio"
+SENT_MAIL = "/posta-inviata"  # product team: the last emails sent
+FORGOT_PASSWORD = "/password-dimenticata"
+RESET_PASSWORD = "/nuova-password"  # ?token=... from the email
+
+
+def reset_password_url(token: str) -> str:
+    """The link of a "Password dimenticata?" email (the token is URL-safe base64)."""
+    return f"{RESET_PASSWORD}?token={token}"
 
 
 def login_url(next_path: str | None = None) -> str:

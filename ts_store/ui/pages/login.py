@@ -65,6 +65,12 @@ def login_page() -> rx.Component:
                         width="100%",
                         auto_complete="current-password",
                     ),
+                    rx.link(
+                        "Password dimenticata?",
+                        href=routes.FORGOT_PASSWORD,
+                        size="2",
+                        id="forgot-password-link",
+                    ),
                     rx.button("Accedi", type="submit", width="100%", id="login-submit"),
                     rx.text(
                         "Non hai un account? ",
