@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs TS Store: migrations, demo data, a local Stripe-compatible server when no
-# real Stripe keys are configured, then the app in production mode on one port.
+# real Stripe keys are configured, a local SMTP sink when no SMTP server is configured, then the
+# app in production mode on one port.
 # Ctrl-C stops every process this script started.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -38,6 +39,14 @@ if [[ -z "${TS_STORE_STRIPE_SECRET_KEY:-}" ]]; then
   curl -sf -o /dev/null -X POST "$TS_STORE_STRIPE_API_BASE/_config/webhooks/ts_store" \
     --data-urlencode "url=$APP_URL/stripe/webhook" \
     --data-urlencode "secret=$TS_STORE_STRIPE_WEBHOOK_SECRET"
+fi
+
+if [[ -z "${TS_STORE_SMTP_URL:-}" ]]; then
+  SMTP_SINK_PORT="${TS_STORE_SMTP_SINK_PORT:-2525}"
+  export TS_STORE_SMTP_URL="smtp://127.0.0.1:$SMTP_SINK_PORT"
+  echo "==> Starting the local SMTP sink on 127.0.0.1:$SMTP_SINK_PORT (emails saved in .mailbox/)"
+  python "$ROOT/tools/smtp_sink.py" --port "$SMTP_SINK_PORT" --mailbox "$ROOT/.mailbox" &
+  pids+=($!)
 fi
 
 echo "==> Applying database migrations"

@@ -62,7 +62,7 @@ def header(logged_in: bool = True) -> rx.Component:
     brand = rx.link(
         rx.hstack(
             rx.icon("store", size=22),
-            rx.heading("TS Store", size="5", weight="bold"),
+            rx.heading("TS Store", size="5", weight="bold", white_space="nowrap"),
             align="center",
             spacing="2",
         ),

@@ -182,9 +182,13 @@ def _preview() -> rx.Component:
                 sandbox="",
                 title="Anteprima del messaggio",
                 id="mail-preview",
-                width="100%",
-                height="640",
-                style={"border": "1px solid var(--gray-a5)", "borderRadius": "6px"},
+                style={
+                    "width": "100%",
+                    "height": "640px",
+                    "border": "1px solid var(--gray-a5)",
+                    "borderRadius": "6px",
+                    "background": "white",
+                },
             ),
             rx.el.details(
                 rx.el.summary("Versione solo testo"),

@@ -1,0 +1,112 @@
+"""The sender against a real SMTP server and a real migrated database: every queued message is
+delivered once, a server outage delays mail without failing anything, retries back off."""
+
+import dataclasses
+import threading
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from tests.fixtures.smtp import body_text
+from ts_store.billing import accounts, clock
+from ts_store.mail.sender import SenderConfig, send_due
+from ts_store.store.models import OutboxMessage, utcnow
+
+
+def _register(engine, email="mario@rossi.it"):
+    with Session(engine) as session:
+        accounts.register(
+            session,
+            email=email,
+            password="Password2026",
+            company_name="Rossi S.r.l.",
+            today=clock.today(session),
+        )
+        session.commit()
+
+
+def _rows(engine):
+    with Session(engine) as session:
+        return session.exec(sa.select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+
+
+def test_welcome_email_is_delivered_once_with_the_trial_end(engine, mail_env):
+    _register(engine)
+    report = send_due()
+    assert (report.sent, report.retrying, report.dead) == (1, 0, 0)
+    [welcome] = mail_env.messages()
+    assert welcome["To"] == "mario@rossi.it"
+    assert welcome["From"] == "TS Store <store@teamsystem.com>"
+    assert "13/12/2026" in body_text(welcome)  # TS_STORE_TODAY 28/11/2026 + 15 days
+    assert "http://store.test/myarea" in body_text(welcome)
+    [row] = _rows(engine)
+    assert (row.status, row.attempts, row.subject) == ("sent", 1, welcome["Subject"])
+    assert row.message_id == welcome["Message-ID"]
+    assert send_due().sent == 0  # nothing twice
+    assert len(mail_env.messages()) == 1
+
+
+def test_smtp_down_registration_works_and_the_email_arrives_once_smtp_is_back(engine, mail_env):
+    mail_env.stop()
+    _register(engine)  # the event never waits for, nor fails because of, the mail server
+    report = send_due()
+    assert (report.sent, report.retrying) == (0, 1)
+    [row] = _rows(engine)
+    assert (row.status, row.attempts) == ("retrying", 1)
+    assert "connessione SMTP" in row.last_error
+    assert row.next_attempt_at > utcnow()  # backs off (1 s in tests)
+    mail_env.start()
+    assert send_due().sent == 0  # not due yet
+    deadline = utcnow() + timedelta(seconds=10)
+    while not send_due().sent and utcnow() < deadline:
+        pass
+    [row] = _rows(engine)
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert len(mail_env.messages()) == 1
+
+
+def test_while_the_server_is_down_a_pass_spends_one_attempt_not_one_per_message(engine, mail_env):
+    mail_env.stop()
+    for n in range(3):
+        _register(engine, email=f"c{n}@x.it")
+    send_due()
+    assert sorted(row.attempts for row in _rows(engine)) == [0, 0, 1]
+
+
+def test_no_smtp_configured_keeps_messages_waiting(engine, mail_env, monkeypatch):
+    monkeypatch.delenv("TS_STORE_SMTP_URL")
+    _register(engine)
+    send_due()
+    [row] = _rows(engine)
+    assert row.status == "retrying" and "TS_STORE_SMTP_URL" in row.last_error
+
+
+def test_a_message_that_cannot_be_rendered_is_given_up_not_retried(engine, mail_env):
+    _register(engine)
+    with Session(engine) as session:
+        row = session.exec(sa.select(OutboxMessage)).scalars().one()
+        row.params_json = "{}"  # the template's params are missing
+        session.add(row)
+        session.commit()
+    assert send_due().dead == 1
+    [row] = _rows(engine)
+    assert row.status == "dead" and "composizione" in row.last_error
+    assert mail_env.messages() == []
+
+
+def test_several_senders_at_once_deliver_each_message_exactly_once(engine, mail_env):
+    for n in range(12):
+        _register(engine, email=f"c{n}@x.it")
+    cfg = SenderConfig.from_env()
+    threads = [
+        threading.Thread(target=send_due, args=(dataclasses.replace(cfg, worker=w),))
+        for w in ("a", "b", "c")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    received = sorted(m["To"] for m in mail_env.messages())
+    assert received == sorted(f"c{n}@x.it" for n in range(12))
+    assert {row.status for row in _rows(engine)} == {"sent"}
