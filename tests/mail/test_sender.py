@@ -3,14 +3,18 @@ delivered once, a server outage delays mail without failing anything, retries ba
 
 import dataclasses
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from tests.billing.test_documents import LINE, _pdf_text
+from tests.fixtures.factories import make_customer
 from tests.fixtures.smtp import body_text
-from ts_store.billing import accounts, clock
+from ts_store.billing import accounts, clock, notifications
+from ts_store.domain.notifications import MessageKind
 from ts_store.mail.sender import SenderConfig, send_due
+from ts_store.store import documents, operations
 from ts_store.store.models import OutboxMessage, utcnow
 
 
@@ -110,3 +114,50 @@ def test_several_senders_at_once_deliver_each_message_exactly_once(engine, mail_
     received = sorted(m["To"] for m in mail_env.messages())
     assert received == sorted(f"c{n}@x.it" for n in range(12))
     assert {row.status for row in _rows(engine)} == {"sent"}
+
+
+def test_a_message_about_a_document_carries_its_pdf(engine, mail_env):
+    with Session(engine, expire_on_commit=False) as session:
+        customer = make_customer(session, email="pdf@x.it")
+        operation, _ = operations.start_operation(
+            session, "pdf-op", customer_id=customer.id, kind="purchase"
+        )
+        document = documents.issue_document(
+            session,
+            operation_id=operation.id,
+            customer_id=customer.id,
+            licence_id=None,
+            issued_on=date(2026, 11, 28),
+            description="CRM in Cloud – acquisto licenza",
+            lines=[LINE],
+            billing={"company_name": "Bianchi S.r.l."},
+            net_cents=3000,
+            vat_cents=660,
+            gross_cents=3660,
+        )
+        notifications.notify_billing(
+            session,
+            customer.id,
+            MessageKind.RENEWAL_PAID,
+            f"renewal_paid:{document.id}",
+            {
+                "licence_id": 1,
+                "plan_name": "Pro",
+                "cycle": "monthly",
+                "seats": 2,
+                "document_id": document.id,
+                "document_number": document.number,
+                "gross_cents": 3660,
+                "period_start": "2026-11-28",
+                "period_end": "2026-12-28",
+            },
+        )
+        session.commit()
+    assert send_due().sent == 1
+    [message] = mail_env.messages()
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "documento-2026-000001.pdf"
+    pdf = attachment.get_content()
+    assert pdf.startswith(b"%PDF-")
+    assert "Totale" in _pdf_text(pdf) and "36,60" in _pdf_text(pdf)
+    assert "36,60\xa0€" in body_text(message)

@@ -4,8 +4,10 @@
     python -m ts_store.billing reconcile
 
 Runs the renewal job once for `--today` (default: the store's clock — the product team's
-simulated date, TS_STORE_TODAY, or today in Rome) and prints a short report. Safe to run again
-on the same day and alongside the app's background task: nothing is charged twice. Exits 0
+simulated date, TS_STORE_TODAY, or today in Rome), then queues the day's reminder emails
+(trial ending, annual renewal in 30 days, card expiring), and prints a short report. Safe to
+run again on the same day and alongside the app's background task: nothing is charged or
+queued twice. Exits 0
 when the job ran (declined cards are outcomes, listed in the report), 2 on a bad argument.
 
 `reconcile` settles charges whose answer from Stripe was lost (a crash or a timeout mid-charge)
@@ -21,6 +23,7 @@ from datetime import date
 
 from ts_store.billing import clock
 from ts_store.billing.reconciliation import settle_and_refund
+from ts_store.billing.reminders import send_reminders
 from ts_store.billing.renewals import renew_due
 
 
@@ -52,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         today = args.today or clock.today()
         settled = asyncio.run(settle_and_refund())
         report = asyncio.run(renew_due(today))
+        reminders = send_reminders(today)
         print(settled.summary())
         print(report.summary())
+        print(reminders.summary())
         for line in report.lines():
             print(f"  {line}")
     elif args.command == "reconcile":

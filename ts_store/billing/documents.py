@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from ts_store.billing.errors import NotAllowed
 from ts_store.store import documents
+from ts_store.store.db import session_scope
 from ts_store.store.models import BillingDocument
 
 
@@ -71,3 +72,11 @@ def document_for(session: Session, customer_id: int, document_id: int) -> Docume
     if document is None:
         raise NotAllowed("Documento non trovato.")
     return _view(document)
+
+
+def document_for_mail(document_id: int) -> DocumentView | None:
+    """The document an email attaches (the sender acts for the store, not for a customer:
+    the outbox row already names the recipient the document belongs to)."""
+    with session_scope() as session:
+        document = session.get(BillingDocument, document_id)
+        return _view(document) if document is not None else None

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 from ts_store.billing import clock
 from ts_store.billing.reconciliation import settle_and_refund
+from ts_store.billing.reminders import send_reminders
 from ts_store.billing.renewals import RenewalReport, renew_due
 from ts_store.payments.gateway import StripeGateway
 
@@ -53,7 +54,10 @@ async def run_once(gateway: StripeGateway | None = None) -> RenewalReport:
     settled = await settle_and_refund(gateway=gateway)
     if settled.lines():
         log.info("%s", settled.summary())
-    return await renew_due(clock.today(), gateway)
+    today = clock.today()
+    report = await renew_due(today, gateway)
+    log.info("%s", send_reminders(today).summary())
+    return report
 
 
 async def periodic_renewals(

@@ -22,6 +22,23 @@ class MessageKind(enum.StrEnum):
     SUPPORT_RECEIVED = "support_received"
     PASSWORD_RESET = "password_reset"
     PASSWORD_CHANGED = "password_changed"
+    # billing
+    PURCHASE_CONFIRMED = "purchase_confirmed"
+    CHANGE_CONFIRMED = "change_confirmed"
+    SCHEDULED_CHANGE_SAVED = "scheduled_change_saved"
+    SCHEDULED_CHANGE_APPLIED = "scheduled_change_applied"
+    RENEWAL_UPCOMING = "renewal_upcoming"
+    RENEWAL_PAID = "renewal_paid"
+    RENEWAL_FAILED = "renewal_failed"
+    LICENCE_SUSPENDED = "licence_suspended"
+    PAYMENT_RECOVERED = "payment_recovered"
+    TRIAL_ENDING = "trial_ending"
+    TRIAL_ENDED = "trial_ended"
+    CARD_EXPIRING = "card_expiring"
+    CARD_REPLACED = "card_replaced"
+    CANCELLATION_CONFIRMED = "cancellation_confirmed"
+    REACTIVATED = "reactivated"
+    PRICE_CHANGE_NOTICE = "price_change_notice"
 
 
 ACCOUNT_KINDS = frozenset(

@@ -1,17 +1,21 @@
 """Kind + params -> subject, plain text and HTML (Jinja2, autoescaped HTML), then the MIME message.
 
 Amounts and dates use the pages' own formatting module, so an email and the page it talks
-about always show the same strings. Templates live in ts_store/mail/templates/: one layout per
-format, one body per kind. Undefined params fail loudly (StrictUndefined): a message is never
+about always show the same strings. Templates live in ts_store/mail/templates/: one body per kind
+(kinds/<kind>.jinja) rendered twice, into the HTML layout with HTML macros (autoescaped: every
+value and every sentence is escaped, markup comes only from the macros) and into the text
+layout with text macros. Undefined params fail loudly (StrictUndefined): a message is never
 sent with a hole in it.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
@@ -22,7 +26,15 @@ import jinja2
 from ts_store.billing.support import STORE_EMAIL
 from ts_store.domain.notifications import MessageKind
 from ts_store.ui import routes
-from ts_store.ui.formatting import format_cents, format_date, format_datetime
+from ts_store.ui.formatting import (
+    brand_label,
+    format_cents,
+    format_date,
+    format_datetime,
+    format_days,
+    format_percent,
+    format_users,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 STORE_NAME = "TS Store"
@@ -36,7 +48,29 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.SUPPORT_RECEIVED: "Abbiamo ricevuto la tua richiesta n. {{ reference }}",
     MessageKind.PASSWORD_RESET: "Scegli una nuova password per TS Store",
     MessageKind.PASSWORD_CHANGED: "La password di TS Store è stata cambiata",
+    MessageKind.PURCHASE_CONFIRMED: "Acquisto confermato: licenza CRM in Cloud n. {{ licence_id }}",
+    MessageKind.CHANGE_CONFIRMED: "Modifica confermata: licenza CRM in Cloud n. {{ licence_id }}",
+    MessageKind.SCHEDULED_CHANGE_SAVED: "Modifica programmata per il rinnovo del "
+    "{{ renewal_on | data }}",
+    MessageKind.SCHEDULED_CHANGE_APPLIED: "La modifica programmata è in vigore dal "
+    "{{ applied_on | data }}",
+    MessageKind.RENEWAL_UPCOMING: "La licenza annuale si rinnova il {{ renewal_on | data }}",
+    MessageKind.RENEWAL_PAID: "Rinnovo pagato: licenza CRM in Cloud n. {{ licence_id }}",
+    MessageKind.RENEWAL_FAILED: "Pagamento del rinnovo non riuscito: aggiorna la carta",
+    MessageKind.LICENCE_SUSPENDED: "Licenza CRM in Cloud n. {{ licence_id }} sospesa",
+    MessageKind.PAYMENT_RECOVERED: "Pagamento ricevuto: la licenza è di nuovo attiva",
+    MessageKind.TRIAL_ENDING: "{% if days_left > 1 %}La prova finisce tra {{ days_left | giorni }}"
+    "{% else %}La prova finisce domani{% endif %}",
+    MessageKind.TRIAL_ENDED: "La prova di CRM in Cloud è finita",
+    MessageKind.CARD_EXPIRING: "La carta che termina con {{ card_last4 }} sta per scadere",
+    MessageKind.CARD_REPLACED: "Carta sostituita",
+    MessageKind.CANCELLATION_CONFIRMED: "Disdetta registrata: licenza attiva fino al "
+    "{{ end_on | data }}",
+    MessageKind.REACTIVATED: "Licenza riattivata",
+    MessageKind.PRICE_CHANGE_NOTICE: "Nuovi prezzi dal rinnovo del {{ renewal_on | data }}",
 }
+CYCLE_LABELS = {"monthly": "mensile", "annual": "annuale"}
+_BLANK_RUNS = re.compile(r"\n{3,}")  # the text macros' spacing, folded to one blank line
 
 
 @dataclass(frozen=True)
@@ -75,6 +109,10 @@ def _data_ora(value: str | datetime) -> str:
     return format_datetime(_as_datetime(value))
 
 
+def _cycle(value: str) -> str:
+    return CYCLE_LABELS[str(value)]
+
+
 def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -84,7 +122,15 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(euro=_euro, data=_data, data_ora=_data_ora)
+    env.filters.update(
+        euro=_euro,
+        data=_data,
+        data_ora=_data_ora,
+        utenti=lambda n: format_users(int(n)),
+        giorni=lambda n: format_days(int(n)),
+        ciclo=_cycle,
+        carta=brand_label,
+    )
     return env
 
 
@@ -130,12 +176,17 @@ def render(kind: str, params: Mapping[str, Any], *, public_url: str) -> Rendered
         "store_email": STORE_EMAIL,
         "links": links(public_url, params),
     }
+    if "vat_percent" in params:  # the rate of the charge, as the pages label it
+        context["vat_label"] = f"IVA {format_percent(Decimal(str(params['vat_percent'])))}"
     subject_template = _text_env().from_string(SUBJECTS[message_kind])
     subject = " ".join(subject_template.render(context).split())
     context["mail_subject"] = subject
-    text = _text_env().get_template(f"{message_kind}.txt").render(context)
-    html = _html_env().get_template(f"{message_kind}.html").render(context)
-    return RenderedMail(subject=subject, text=text, html=html)
+    body = f"kinds/{message_kind}.jinja"  # one source per kind, rendered in both formats
+    text = _text_env().get_template(body).render(context, layout="layout.txt", macros="macros.txt")
+    html = (
+        _html_env().get_template(body).render(context, layout="layout.html", macros="macros.html")
+    )
+    return RenderedMail(subject=subject, text=_BLANK_RUNS.sub("\n\n", text), html=html)
 
 
 def build_email(

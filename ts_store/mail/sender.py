@@ -20,13 +20,17 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
-from ts_store.billing import notifications
+from ts_store.billing import documents, notifications
+from ts_store.billing.catalog import current_catalog
 from ts_store.domain.notifications import DeliveryResult, OutboxStatus, RetryPolicy
 from ts_store.mail import config
 from ts_store.mail.config import SmtpSettings
-from ts_store.mail.render import build_email, render
+from ts_store.mail.render import Attachment, build_email, render
 from ts_store.mail.smtp import deliver
+from ts_store.ui.document_pdf import document_pdf
+from ts_store.ui.formatting import format_percent
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,20 @@ class SendReport:
 Deliver = Callable[[SmtpSettings, object], tuple[DeliveryResult, str]]
 
 
+def attachments_for(params: dict) -> list[Attachment]:
+    """The billing document's PDF when the message is about one (the same PDF as the
+    "Documenti" page), rendered when the message is sent."""
+    document_id = params.get("document_id")
+    if not isinstance(document_id, int):
+        return []
+    document = documents.document_for_mail(document_id)
+    if document is None:
+        raise LookupError(f"document {document_id} not found")
+    vat = params.get("vat_percent") or current_catalog().vat_percent
+    pdf = document_pdf(document, f"IVA {format_percent(Decimal(str(vat)))}")
+    return [Attachment(f"documento-{document.number.replace('/', '-')}.pdf", pdf)]
+
+
 def send_one(
     message: notifications.OutgoingMessage, cfg: SenderConfig, deliver_fn: Deliver = deliver
 ) -> OutboxStatus | None:
@@ -87,6 +105,7 @@ def send_one(
             recipient=message.recipient,
             message_id=message.message_id,
             created_at=message.created_at,
+            attachments=attachments_for(message.params),
         )
     except Exception as exc:  # a template or params bug: retrying cannot fix it
         log.exception("message %s (%s) could not be rendered", message.id, message.kind)

@@ -138,3 +138,11 @@ def format_users(n: int) -> str:
 
 def _count(n: int, singular: str, plural: str) -> str:
     return f"{n} {singular if n == 1 else plural}"
+
+
+CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"}
+
+
+def brand_label(brand: str) -> str:
+    """A card brand as Stripe names it ("visa") written for people ("Visa")."""
+    return CARD_BRANDS.get(brand, brand.capitalize())

@@ -21,13 +21,8 @@ from ts_store.ui.components.stripe_card import (
     confirm_setup,
     mount_card,
 )
+from ts_store.ui.formatting import brand_label
 from ts_store.ui.session import customer_id_of
-
-BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"}
-
-
-def brand_label(brand: str) -> str:
-    return BRANDS.get(brand, brand.capitalize())
 
 
 def browser_error_message(result: dict) -> str:
