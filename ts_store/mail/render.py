@@ -35,6 +35,8 @@ from ts_store.ui.formatting import (
     format_percent,
     format_users,
 )
+from ts_store.ui.messages import MESSAGES
+from ts_store.ui.messages import text as message_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 STORE_NAME = "TS Store"
@@ -69,6 +71,7 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.REACTIVATED: "Licenza riattivata",
     MessageKind.PRICE_CHANGE_NOTICE: "Nuovi prezzi dal rinnovo del {{ renewal_on | data }}",
 }
+FAILURE_FALLBACK = "La banca non ha autorizzato il pagamento."
 CYCLE_LABELS = {"monthly": "mensile", "annual": "annuale"}
 _BLANK_RUNS = re.compile(r"\n{3,}")  # the text macros' spacing, folded to one blank line
 
@@ -166,6 +169,14 @@ def links(public_url: str, params: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
+def failure_reason(code: object, params: object) -> str:
+    """The Italian text of a payment failure code (ts_store/ui/messages.py), or a plain
+    sentence when the code has no text of its own."""
+    if isinstance(code, str) and code in MESSAGES:
+        return message_text(code, **(params if isinstance(params, dict) else {}))
+    return FAILURE_FALLBACK
+
+
 def render(kind: str, params: Mapping[str, Any], *, public_url: str) -> RenderedMail:
     """The message of `kind` with `params` (raises for an unknown kind or a missing param)."""
     message_kind = MessageKind(kind)
@@ -176,6 +187,8 @@ def render(kind: str, params: Mapping[str, Any], *, public_url: str) -> Rendered
         "store_email": STORE_EMAIL,
         "links": links(public_url, params),
     }
+    if "failure_code" in params:  # why a charge failed, in the words the pages use
+        context["reason"] = failure_reason(params["failure_code"], params.get("failure_params"))
     if "vat_percent" in params:  # the rate of the charge, as the pages label it
         context["vat_label"] = f"IVA {format_percent(Decimal(str(params['vat_percent'])))}"
     subject_template = _text_env().from_string(SUBJECTS[message_kind])

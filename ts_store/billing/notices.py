@@ -1,0 +1,304 @@
+"""The billing events' emails: each function queues one message in the caller's transaction
+(the one that applies the event), with the facts the template needs and a key that makes the
+event send one email however often it is retried. Amounts come from the domain quote.
+
+Call them where the event is written, never after its commit (docs/notifications.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from ts_store.billing.catalog import current_catalog
+from ts_store.billing.notifications import notify_billing
+from ts_store.billing.overview import renewal_configuration
+from ts_store.domain.catalog import Catalog
+from ts_store.domain.lifecycle import retention_until
+from ts_store.domain.notifications import MessageKind
+from ts_store.domain.quote import Configuration, renewal_amount
+from ts_store.store import payment_methods
+from ts_store.store.models import BillingDocument, Licence, PaymentMethod
+
+
+def _configuration(prefix: str, catalog: Catalog, configuration: Configuration) -> dict[str, Any]:
+    return {
+        f"{prefix}plan_name": catalog.plan(configuration.plan).name,
+        f"{prefix}cycle": str(configuration.cycle),
+        f"{prefix}seats": configuration.seats,
+    }
+
+
+def _current(catalog: Catalog, licence: Licence) -> dict[str, Any]:
+    return {
+        "plan_name": catalog.plan(licence.plan).name,
+        "cycle": str(licence.cycle),
+        "seats": licence.seats,
+    }
+
+
+def _renewal(catalog: Catalog, licence: Licence) -> dict[str, Any]:
+    """What the next renewal configures and costs (IVA included), as MyArea shows it."""
+    target = renewal_configuration(licence)
+    if target is None:
+        return {}
+    _net, _vat, gross = renewal_amount(catalog, target)
+    return {**_configuration("renewal_", catalog, target), "renewal_gross_cents": gross}
+
+
+def _document(document: BillingDocument) -> dict[str, Any]:
+    return {
+        "document_id": document.id,
+        "document_number": document.number,
+        "net_cents": document.net_cents,
+        "vat_cents": document.vat_cents,
+        "gross_cents": document.gross_cents,
+    }
+
+
+def _card(card: PaymentMethod | None) -> dict[str, Any]:
+    if card is None:
+        return {"card_brand": "", "card_last4": ""}
+    return {"card_brand": card.brand, "card_last4": card.last4}
+
+
+def purchase_confirmed(session: Session, licence: Licence, document: BillingDocument) -> None:
+    catalog = current_catalog()
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.PURCHASE_CONFIRMED,
+        f"purchase_confirmed:{document.operation_id}",
+        {
+            "licence_id": licence.id,
+            **_current(catalog, licence),
+            **_document(document),
+            "vat_percent": str(catalog.vat_percent),
+            "next_renewal_on": licence.period_end.isoformat(),
+            "renewal_gross_cents": _renewal(catalog, licence).get("renewal_gross_cents", 0),
+        },
+    )
+
+
+def change_confirmed(
+    session: Session,
+    licence: Licence,
+    operation_id: int,
+    charged_gross_cents: int,
+    document: BillingDocument | None,
+) -> None:
+    catalog = current_catalog()
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.CHANGE_CONFIRMED,
+        f"change_confirmed:{operation_id}",
+        {
+            "licence_id": licence.id,
+            **_current(catalog, licence),
+            **_renewal(catalog, licence),
+            "charged_gross_cents": charged_gross_cents,
+            "document_id": document.id if document else None,
+            "document_number": document.number if document else "",
+            "next_renewal_on": licence.period_end.isoformat(),
+        },
+    )
+
+
+def scheduled_change_saved(session: Session, licence: Licence) -> None:
+    """A change that waits for the renewal (fewer users, a cheaper plan, another cycle)."""
+    catalog = current_catalog()
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.SCHEDULED_CHANGE_SAVED,
+        f"scheduled_change_saved:{licence.id}:v{licence.version}",
+        {
+            "licence_id": licence.id,
+            "renewal_on": licence.period_end.isoformat(),
+            **_renewal(catalog, licence),
+        },
+    )
+
+
+def scheduled_change_applied(session: Session, licence: Licence, applied_on: date) -> None:
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.SCHEDULED_CHANGE_APPLIED,
+        f"scheduled_change_applied:{licence.id}:{applied_on}",
+        {
+            "licence_id": licence.id,
+            **_current(current_catalog(), licence),
+            "applied_on": applied_on.isoformat(),
+        },
+    )
+
+
+def renewal_paid(
+    session: Session, licence: Licence, document: BillingDocument, period_start: date
+) -> None:
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.RENEWAL_PAID,
+        f"renewal_paid:{document.operation_id}",
+        {
+            "licence_id": licence.id,
+            **_current(current_catalog(), licence),
+            **_document(document),
+            "period_start": period_start.isoformat(),
+            "period_end": licence.period_end.isoformat(),
+        },
+    )
+
+
+def renewal_failed(
+    session: Session,
+    licence: Licence,
+    *,
+    gross_cents: int,
+    failure_code: str,
+    failure_params: dict[str, Any],
+    failed_on: date,
+    next_retry_on: date | None,
+    suspension_on: date,
+) -> None:
+    """One email per failed attempt (the first failure and each retry that fails)."""
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.RENEWAL_FAILED,
+        f"renewal_failed:{licence.id}:{licence.period_end}:{failed_on}",
+        {
+            "licence_id": licence.id,
+            "gross_cents": gross_cents,
+            **_card(payment_methods.default_card(session, licence.customer_id)),
+            "failure_code": failure_code,
+            "failure_params": failure_params,
+            "next_retry_on": next_retry_on.isoformat() if next_retry_on else None,
+            "suspension_on": suspension_on.isoformat(),
+        },
+    )
+
+
+def licence_suspended(
+    session: Session, licence: Licence, *, gross_cents: int, suspended_on: date
+) -> None:
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.LICENCE_SUSPENDED,
+        f"licence_suspended:{licence.id}:{suspended_on}",
+        {
+            "licence_id": licence.id,
+            "gross_cents": gross_cents,
+            "suspended_on": suspended_on.isoformat(),
+        },
+    )
+
+
+def payment_recovered(session: Session, licence: Licence, document: BillingDocument) -> None:
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.PAYMENT_RECOVERED,
+        f"payment_recovered:{document.operation_id}",
+        {
+            "licence_id": licence.id,
+            **_document(document),
+            "next_renewal_on": licence.period_end.isoformat(),
+        },
+    )
+
+
+def trial_ended(session: Session, licence: Licence, ended_on: date) -> None:
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.TRIAL_ENDED,
+        f"trial_ended:{licence.id}",
+        {
+            "licence_id": licence.id,
+            "ended_on": ended_on.isoformat(),
+            "retention_until": retention_until(
+                ended_on, current_catalog().retention_days
+            ).isoformat(),
+        },
+    )
+
+
+def card_replaced(session: Session, customer_id: int, card: PaymentMethod) -> None:
+    notify_billing(
+        session,
+        customer_id,
+        MessageKind.CARD_REPLACED,
+        f"card_replaced:{card.stripe_payment_method_id}",
+        {
+            **_card(card),
+            "exp_month": card.exp_month,
+            "exp_year": card.exp_year,
+        },
+    )
+
+
+def cancellation_confirmed(session: Session, licence: Licence) -> None:
+    end_on = licence.period_end
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.CANCELLATION_CONFIRMED,
+        f"cancellation_confirmed:{licence.id}:v{licence.version}",
+        {
+            "licence_id": licence.id,
+            "end_on": end_on.isoformat(),
+            "retention_until": retention_until(
+                end_on, current_catalog().retention_days
+            ).isoformat(),
+        },
+    )
+
+
+def reactivated(session: Session, licence: Licence) -> None:
+    catalog = current_catalog()
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.REACTIVATED,
+        f"reactivated:{licence.id}:v{licence.version}",
+        {
+            "licence_id": licence.id,
+            "next_renewal_on": licence.period_end.isoformat(),
+            "renewal_gross_cents": _renewal(catalog, licence).get("renewal_gross_cents", 0),
+        },
+    )
+
+
+def price_change_notice(
+    session: Session,
+    licence: Licence,
+    *,
+    catalog_version: int | str,
+    effective_on: date,
+    renewal_on: date,
+    old_gross_cents: int,
+    new_gross_cents: int,
+) -> None:
+    """For #14's publishing with grandfathering policy (b): a licence that moves to the new
+    prices at its first renewal on or after `effective_on` is told at least 30 days before."""
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.PRICE_CHANGE_NOTICE,
+        f"price_change_notice:{licence.id}:{catalog_version}:{renewal_on}",
+        {
+            "licence_id": licence.id,
+            **_current(current_catalog(), licence),
+            "effective_on": effective_on.isoformat(),
+            "renewal_on": renewal_on.isoformat(),
+            "old_gross_cents": old_gross_cents,
+            "new_gross_cents": new_gross_cents,
+        },
+    )
