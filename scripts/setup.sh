@@ -28,6 +28,17 @@ if [[ ! -x "$REFLEX_BUN_PATH" ]] || [[ "$("$REFLEX_BUN_PATH" --version 2>/dev/nu
   "$REFLEX_BUN_PATH" --version >/dev/null
 fi
 
+# The official FatturaPA schema, offline: tests validate every XML against it, and the fake SDI
+# intermediary (tools/fake_sdi.py) rejects a file that does not pass it.
+FATTURAPA_VERSION=1.3.1
+if [[ ! -f "$FATTURAPA_XSD" ]] || ! grep -q "\"version\": \"$FATTURAPA_VERSION\"" \
+    "$ROOT/.tools/node_modules/@digitalia/fatturapa/package.json" 2>/dev/null; then
+  echo "==> Installing the FatturaPA schema (@digitalia/fatturapa@$FATTURAPA_VERSION) into .tools/"
+  npm install --prefix "$ROOT/.tools" --no-audit --no-fund --loglevel=error \
+    "@digitalia/fatturapa@$FATTURAPA_VERSION" >/dev/null
+  test -f "$FATTURAPA_XSD"
+fi
+
 if [[ $want_test == 1 ]] && [[ ! -x /usr/bin/chromium ]]; then
   echo "==> Installing Chromium from Debian"
   SUDO=""; [[ $(id -u) != 0 ]] && SUDO="sudo"

@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.fixtures.localstripe",
     "tests.fixtures.app",
     "tests.fixtures.smtp",
+    "tests.fixtures.fatturapa",
 ]
 
 

@@ -185,19 +185,28 @@ def test_all_invalid_fields_reported_at_once():
     ("value", "message"),
     [
         ("X", "Ragione sociale: deve avere almeno 2 caratteri."),
-        ("A" * 101, "Ragione sociale: può avere al massimo 100 caratteri."),
+        ("A" * 81, "Ragione sociale: può avere al massimo 80 caratteri."),
         ("Rossi\x00 S.r.l.", "Ragione sociale: contiene caratteri non ammessi."),
         ("Rossi\u200b S.r.l.", "Ragione sociale: contiene caratteri non ammessi."),
+        (
+            "Łukasz S.r.l.",
+            "Ragione sociale: la fattura elettronica non ammette il carattere «Ł» "
+            "(usa lettere latine, anche accentate).",
+        ),
     ],
-    ids=["one_char", "101_chars", "nul_byte", "zero_width_space"],
+    ids=["one_char", "81_chars", "nul_byte", "zero_width_space", "outside_latin_1"],
 )
 def test_company_name_messages(value, message):
     assert errors_of(company_name=value) == {"company_name": message}
 
 
-def test_company_name_boundaries_2_and_100_chars_are_valid():
+def test_company_name_boundaries_2_and_80_chars_are_valid():
     assert validate_field("company_name", "AB") is None
-    assert validate_field("company_name", "A" * 100) is None
+    assert validate_field("company_name", "A" * 80) is None
+
+
+def test_accented_latin_names_are_valid_in_an_electronic_invoice():
+    assert validate_field("company_name", "Caffè Perù di Nicolò & C. S.a.s.") is None
 
 
 @pytest.mark.parametrize(
@@ -283,9 +292,9 @@ def test_codice_fiscale_messages(value, message):
     ("value", "message"),
     [
         ("Vi", "Indirizzo: deve avere almeno 3 caratteri."),
-        ("V" * 121, "Indirizzo: può avere al massimo 120 caratteri."),
+        ("V" * 61, "Indirizzo: può avere al massimo 60 caratteri."),
     ],
-    ids=["two_chars", "121_chars"],
+    ids=["two_chars", "61_chars"],
 )
 def test_address_messages(value, message):
     assert errors_of(address=value) == {"address": message}

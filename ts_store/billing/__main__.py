@@ -2,6 +2,8 @@
 
     python -m ts_store.billing renew [--today YYYY-MM-DD]
     python -m ts_store.billing reconcile
+    python -m ts_store.billing export-fatturapa --year YYYY --out DIR   (einvoice_commands.py)
+    python -m ts_store.billing sdi-sync
 
 Runs the renewal job once for `--today` (default: the store's clock — the product team's
 simulated date, TS_STORE_TODAY, or today in Rome), then queues the day's reminder emails
@@ -21,7 +23,7 @@ import asyncio
 import sys
 from datetime import date
 
-from ts_store.billing import clock
+from ts_store.billing import clock, einvoice_commands
 from ts_store.billing.reconciliation import settle_and_refund
 from ts_store.billing.reminders import send_reminders
 from ts_store.billing.renewals import renew_due
@@ -46,11 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "reconcile", help="chiude gli addebiti rimasti senza risposta da Stripe (oltre 15 minuti)"
     )
+    einvoice_commands.add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in einvoice_commands.COMMANDS:
+        return einvoice_commands.run(args)
     if args.command == "renew":
         today = args.today or clock.today()
         settled = asyncio.run(settle_and_refund())

@@ -73,6 +73,7 @@ _EMAIL_RE = re.compile(
 # Control, format, surrogate, private-use and unassigned code points: never part of a name
 # or an address, and some (lone surrogates) cannot even be stored as UTF-8.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_LATIN_1_LAST = 0xFF  # Basic Latin + Latin-1 Supplement: what <Denominazione> etc. accept
 _SHOWN_MAX = 12  # characters of a wrong value quoted back in a message
 _UNREADABLE = object()  # what _read gives for a value that could not even be read
 
@@ -129,6 +130,20 @@ def validate_field(field: str, value: str, raw: Mapping[str, object] | None = No
     merged[field] = value
     _, errors = _check_all(merged)
     return errors.get(field)
+
+
+def check_value(field: str, text: str) -> tuple[str, str | None]:
+    """One field on its own (no SDI/PEC pairing): (normalised value, message or None).
+
+    For other fiscal data than a customer's form, e.g. the store's own (docs/fatturapa.md).
+    """
+    if field not in FIELD_LABELS:
+        raise ValueError(f"unknown billing field: {field!r}")
+    if not isinstance(text, str):
+        return "", f"{FIELD_LABELS[field]}: il valore deve essere un testo."
+    if text.strip() == "":
+        return "", _required(field)
+    return _CHECKS[field](text)
 
 
 # --- the whole form ---------------------------------------------------------------------
@@ -191,17 +206,25 @@ def _free_text(field: str, text: str, min_len: int, max_len: int) -> tuple[str, 
         return cleaned, f"{label}: può avere al massimo {max_len} caratteri."
     if any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in cleaned):
         return cleaned, f"{label}: contiene caratteri non ammessi."
+    outside = next((char for char in cleaned if ord(char) > _LATIN_1_LAST), None)
+    if outside is not None:  # the FatturaPA schema's "Latin" texts stop at U+00FF
+        return cleaned, (
+            f"{label}: la fattura elettronica non ammette il carattere «{outside}» "
+            "(usa lettere latine, anche accentate)."
+        )
     if len(cleaned) < min_len:
         return cleaned, f"{label}: deve avere almeno {min_len} caratteri."
     return cleaned, None
 
 
 def _check_company_name(text: str) -> tuple[str, str | None]:
-    return _free_text("company_name", text, 2, 100)
+    """Ragione sociale: 80 characters at most, the length of <Denominazione> in FatturaPA."""
+    return _free_text("company_name", text, 2, 80)
 
 
 def _check_address(text: str) -> tuple[str, str | None]:
-    return _free_text("address", text, 3, 120)
+    """Indirizzo: 60 characters at most, the length of <Indirizzo> in FatturaPA."""
+    return _free_text("address", text, 3, 60)
 
 
 def _check_city(text: str) -> tuple[str, str | None]:

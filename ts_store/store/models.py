@@ -168,6 +168,57 @@ class BillingDocument(SQLModel, table=True):
     gross_cents: int
     issued_on: date
     issued_at: datetime = Field(default_factory=utcnow)
+    # DocumentKind: "invoice" (TD01) or "credit_note" (TD04), which names the invoice it corrects.
+    kind: str = Field(default="invoice", max_length=20)
+    original_document_id: int | None = Field(default=None, foreign_key="billing_document.id")
+
+
+class EinvoiceCounter(SQLModel, table=True):
+    """Last number used for an electronic invoice file's progressivo (unique, never reused)."""
+
+    __tablename__ = "einvoice_counter"
+
+    name: str = Field(primary_key=True, max_length=20)
+    last_value: int = 0
+
+
+class EinvoiceFile(SQLModel, table=True):
+    """One FatturaPA XML file of a document and its way through SDI (SdiState).
+
+    A rejected file is never changed: its re-issue is a new row (new progressivo, new name).
+    The XML is stored as sent, so a download or an export is byte-identical.
+    """
+
+    __tablename__ = "einvoice_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="billing_document.id", index=True)
+    progressive: str = Field(sa_column=sa.Column(sa.String(10), unique=True, nullable=False))
+    file_name: str = Field(sa_column=sa.Column(sa.String(60), unique=True, nullable=False))
+    xml: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    sdi_state: str = Field(default="generated", max_length=20, index=True)
+    transmission_id: str | None = Field(default=None, max_length=100)
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    reason_code: str | None = Field(default=None, max_length=100)
+    reason_text: str | None = None
+    replaces_file_id: int | None = Field(default=None, foreign_key="einvoice_file.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SdiNotificationRecord(SQLModel, table=True):
+    """Every notification SDI sent about a file (RC, NS, MC), kept as received."""
+
+    __tablename__ = "sdi_notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_id: int = Field(foreign_key="einvoice_file.id", index=True)
+    external_id: str = Field(sa_column=sa.Column(sa.String(100), unique=True, nullable=False))
+    type: str = Field(max_length=4)
+    errors_json: str = "[]"
+    received_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditEntry(SQLModel, table=True):
