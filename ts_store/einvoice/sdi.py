@@ -62,11 +62,16 @@ class HttpIntermediary:
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._timeout = timeout
 
-    async def _request(self, method: str, path: str, **kwargs) -> dict:
+    async def _request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs
+    ) -> dict:
         try:
             async with httpx.AsyncClient(timeout=self._timeout) as client:
                 response = await client.request(
-                    method, f"{self.base_url}{path}", headers=self._headers, **kwargs
+                    method,
+                    f"{self.base_url}{path}",
+                    headers={**self._headers, **(headers or {})},
+                    **kwargs,
                 )
         except httpx.HTTPError as exc:
             raise IntermediaryUnavailable(f"{type(exc).__name__}: {exc}") from exc
@@ -84,7 +89,7 @@ class HttpIntermediary:
             "POST",
             "/v1/files",
             content=xml,
-            headers={**self._headers, "X-File-Name": file_name, "Content-Type": "application/xml"},
+            headers={"X-File-Name": file_name, "Content-Type": "application/xml"},
         )
         return Accepted(transmission_id=str(answer["id"]))
 
