@@ -8,6 +8,8 @@ import reflex as rx
 from starlette.applications import Starlette
 
 from ts_store.billing.renewal_task import periodic_renewals
+from ts_store.billing.sdi_sender import periodic_sdi_sync
+from ts_store.billing.seller_config import current_seller
 from ts_store.billing.webhooks import handle_event
 from ts_store.mail.sender import periodic_sending
 from ts_store.payments.config import stripe_settings_from_env
@@ -16,8 +18,10 @@ from ts_store.ui import routes
 from ts_store.ui.components.connection_notice import app_overlay
 from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
 from ts_store.ui.errors import backend_exception_handler
+from ts_store.ui.pages.billing_data import BillingDataState, billing_data_page
 from ts_store.ui.pages.contact import ContactState, contact_page
 from ts_store.ui.pages.documents import DocumentsState, documents_page
+from ts_store.ui.pages.einvoices import EinvoicesState, einvoices_page
 from ts_store.ui.pages.lab import LabState, lab_page
 from ts_store.ui.pages.lab_pricing import PricingLabState
 from ts_store.ui.pages.licence import LicenceState, licence_page
@@ -36,6 +40,8 @@ from ts_store.ui.pages.sent_mail import SentMailState, sent_mail_page
 from ts_store.ui.session import SessionState
 from ts_store.ui.state_manager import throttle_disk_state_purge
 from ts_store.ui.theme import global_style
+
+current_seller()  # the store's fiscal data: a wrong setting stops the app here, naming it
 
 app = rx.App(
     style=global_style,
@@ -115,6 +121,8 @@ app.add_page(
     title="Posta inviata · TS Store",
     on_load=[SessionState.require_login, SentMailState.load],
 )
+# FatturaPA files to SDI every TS_STORE_SDI_INTERVAL_SECONDS (0: off), never inside a charge.
+app.register_lifespan_task(periodic_sdi_sync)
 app.add_page(
     purchase_page,
     route=routes.PURCHASE,
@@ -132,6 +140,18 @@ app.add_page(
     route=routes.DOCUMENTS,
     title="Documenti · TS Store",
     on_load=[SessionState.require_login, DocumentsState.load],
+)
+app.add_page(
+    billing_data_page,
+    route=routes.BILLING_DATA,
+    title="I tuoi dati di fatturazione · TS Store",
+    on_load=[SessionState.require_login, BillingDataState.load],
+)
+app.add_page(
+    einvoices_page,
+    route=routes.EINVOICES,
+    title="Fatture elettroniche · TS Store",
+    on_load=[SessionState.require_login, EinvoicesState.load],
 )
 
 if os.environ.get("TS_STORE_BENCHMARK") == "1":  # benchmarks only: never mounted otherwise

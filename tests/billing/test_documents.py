@@ -78,7 +78,8 @@ def test_pdf_is_a_pdf_with_number_lines_and_totals_in_euro(session, issued):
     assert pdf.startswith(b"%PDF-")
     text = _pdf_text(pdf).replace("\xa0", " ")
     for expected in (
-        "Documento n. 2026/000001",
+        "Fattura n. 2026/000001",
+        "Copia di cortesia: la fattura elettronica è trasmessa tramite SDI.",
         "Data: 28/11/2026",
         "Ragione sociale: Bianchi Consulting S.r.l.",
         "CRM in Cloud – modifica licenza",

@@ -64,7 +64,7 @@ def test_document_list_shows_the_own_document_with_detail_and_pdf(page, running_
     page.click("#show-" + own.number.replace("/", "-"))
     page.wait_for_selector("#document-detail")
     detail = text_of(page, "#document-detail")
-    assert f"Documento n. {own.number}" in detail
+    assert f"Fattura n. {own.number}" in detail
     assert "Verdi Impianti S.p.A." in detail and "5 × 250,00 €" in detail
     assert "IVA 22" in detail and "Totale 1.525,00 €" in detail
     screenshots(page, "documenti-dettaglio")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ts_store.billing.errors import NotAllowed
+from ts_store.domain.einvoice import DocumentKind
 from ts_store.store import documents
 from ts_store.store.db import session_scope
 from ts_store.store.models import BillingDocument
@@ -36,9 +37,11 @@ class DocumentView:
     vat_cents: int
     gross_cents: int
     billing: dict[str, Any]
+    kind: DocumentKind = DocumentKind.INVOICE
+    original_number: str = ""  # a credit note's invoice
 
 
-def _view(document: BillingDocument) -> DocumentView:
+def _view(document: BillingDocument, original_number: str = "") -> DocumentView:
     lines = tuple(
         DocumentLine(
             description=str(line.get("description") or line.get("kind", "")),
@@ -60,18 +63,30 @@ def _view(document: BillingDocument) -> DocumentView:
         vat_cents=document.vat_cents,
         gross_cents=document.gross_cents,
         billing=json.loads(document.billing_json),
+        kind=DocumentKind(document.kind),
+        original_number=original_number,
     )
 
 
+def _original_number(session: Session, document: BillingDocument) -> str:
+    if document.original_document_id is None:
+        return ""
+    original = session.get(BillingDocument, document.original_document_id)
+    return original.number if original else ""
+
+
 def documents_for(session: Session, customer_id: int) -> list[DocumentView]:
-    return [_view(document) for document in documents.documents_of(session, customer_id)]
+    return [
+        _view(document, _original_number(session, document))
+        for document in documents.documents_of(session, customer_id)
+    ]
 
 
 def document_for(session: Session, customer_id: int, document_id: int) -> DocumentView:
     document = documents.owned_document(session, customer_id, document_id)
     if document is None:
         raise NotAllowed("Documento non trovato.")
-    return _view(document)
+    return _view(document, _original_number(session, document))
 
 
 def document_for_mail(document_id: int) -> DocumentView | None:
@@ -79,4 +94,6 @@ def document_for_mail(document_id: int) -> DocumentView | None:
     the outbox row already names the recipient the document belongs to)."""
     with session_scope() as session:
         document = session.get(BillingDocument, document_id)
-        return _view(document) if document is not None else None
+        if document is None:
+            return None
+        return _view(document, _original_number(session, document))

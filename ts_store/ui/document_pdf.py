@@ -7,6 +7,7 @@ from fpdf import FPDF
 from ts_store.billing.documents import DocumentView
 from ts_store.billing.support import STORE_EMAIL
 from ts_store.domain.fiscal import FIELD_LABELS
+from ts_store.ui.einvoice_texts import document_title
 from ts_store.ui.formatting import format_cents, format_date
 
 # fpdf2's built-in fonts are single-byte: with the Windows-1252 encoding (WinAnsi, which the
@@ -25,9 +26,25 @@ def document_pdf(document: DocumentView, vat_label: str) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, _text(f"Documento n. {document.number}"), new_x="LMARGIN", new_y="NEXT")
+    title = document_title(document.kind, document.number)
+    pdf.cell(0, 10, _text(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     pdf.cell(0, 6, _text(f"Data: {format_date(document.issued_on)}"), new_x="LMARGIN", new_y="NEXT")
+    if document.original_number:
+        pdf.cell(
+            0,
+            6,
+            _text(f"Rettifica la fattura n. {document.original_number}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    pdf.cell(
+        0,
+        6,
+        "Copia di cortesia: la fattura elettronica è trasmessa tramite SDI.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.cell(0, 6, _text(f"TS Store - CRM in Cloud - {STORE_EMAIL}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 11)

@@ -7,6 +7,8 @@ CONTACT = "/myarea/contattaci"
 PLANS = "/piani"
 PAYMENT_METHODS = "/myarea/metodi-di-pagamento"
 LAB = "/laboratorio"
+BILLING_DATA = "/myarea/dati-di-fatturazione"
+EINVOICES = "/fatture-elettroniche"
 SENT_MAIL = "/posta-inviata"  # product team: the last emails sent
 FORGOT_PASSWORD = "/password-dimenticata"
 RESET_PASSWORD = "/nuova-password"  # ?token=... from the email

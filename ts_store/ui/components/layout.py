@@ -14,10 +14,12 @@ NAV_LINKS: list[tuple[str, str, bool]] = [
     ("I miei abbonamenti", routes.MYAREA, False),
     ("Confronta i piani", routes.PLANS, False),
     ("Documenti", routes.DOCUMENTS, False),
+    ("Dati di fatturazione", routes.BILLING_DATA, False),
     ("Metodi di pagamento", routes.PAYMENT_METHODS, False),
     ("Contattaci", routes.CONTACT, False),
     ("Laboratorio prezzi", routes.LAB, True),
     ("Posta inviata", routes.SENT_MAIL, True),
+    ("Fatture elettroniche", routes.EINVOICES, True),
 ]
 
 

@@ -1,4 +1,4 @@
-"""'Documenti': the customer's billing documents, a detail view and the PDF."""
+"""'Documenti': the customer's billing documents, a detail view, the PDF and the FatturaPA XML."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import reflex as rx
 
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.documents import DocumentView, document_for, documents_for
+from ts_store.billing.einvoices import EinvoiceError, customer_xml
 from ts_store.billing.errors import NotAllowed
 from ts_store.store.db import session_scope
 from ts_store.ui import routes
-from ts_store.ui.components.layout import page_shell
+from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.document_pdf import document_pdf
+from ts_store.ui.einvoice_texts import DOCUMENT_TITLES, document_title, einvoice_error_text
 from ts_store.ui.formatting import format_cents, format_date, format_percent
 from ts_store.ui.session import customer_id_of
 
@@ -21,6 +23,9 @@ from ts_store.ui.session import customer_id_of
 class DocumentRow:
     document_id: int = 0
     number: str = ""
+    title: str = ""  # "Fattura n. 2026/000001" or "Nota di credito n. …"
+    kind_label: str = ""
+    original_number: str = ""
     date: str = ""
     description: str = ""
     net: str = ""
@@ -39,6 +44,9 @@ def _row(view: DocumentView) -> DocumentRow:
     return DocumentRow(
         document_id=view.id,
         number=view.number,
+        title=document_title(view.kind, view.number),
+        kind_label=DOCUMENT_TITLES[view.kind],
+        original_number=view.original_number,
         date=format_date(view.issued_on),
         description=view.description,
         net=format_cents(view.net_cents),
@@ -55,6 +63,11 @@ def _line_rows(view: DocumentView) -> list[LineRow]:
             detail += f" × {line.days}/{line.period_days} giorni"
         rows.append(LineRow(line.description, detail, format_cents(line.amount_cents)))
     return rows
+
+
+def _valid_id(value: object) -> bool:
+    """A database id as a client may send it: an int in range (not a bool, a string, 2**80)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def _vat_label() -> str:
@@ -86,7 +99,7 @@ class DocumentsState(rx.State):
 
     async def _owned(self, document_id: int) -> DocumentView | None:
         customer_id = await customer_id_of(self)
-        if customer_id is None or not isinstance(document_id, int):
+        if customer_id is None or not _valid_id(document_id):
             return None
         try:
             with session_scope() as session:
@@ -119,6 +132,22 @@ class DocumentsState(rx.State):
             mime_type="application/pdf",
         )
 
+    @rx.event
+    async def download_xml(self, document_id: int):
+        """The FatturaPA file, through the same ownership check as the PDF."""
+        customer_id = await customer_id_of(self)
+        if customer_id is None or not _valid_id(document_id):
+            return None
+        try:
+            xml_file = customer_xml(customer_id, document_id)
+        except EinvoiceError as exc:
+            self.error = einvoice_error_text(exc.code, exc.params)
+            return None
+        self.error = ""
+        return rx.download(
+            data=xml_file.xml, filename=xml_file.file_name, mime_type="application/xml"
+        )
+
 
 def _table() -> rx.Component:
     return rx.table.root(
@@ -126,7 +155,15 @@ def _table() -> rx.Component:
             rx.table.row(
                 *[
                     rx.table.column_header_cell(h)
-                    for h in ("Numero", "Data", "Descrizione", "Imponibile", "IVA", "Totale", "")
+                    for h in (
+                        "Documento",
+                        "Data",
+                        "Descrizione",
+                        "Imponibile",
+                        "IVA",
+                        "Totale",
+                        "",
+                    )
                 ]
             )
         ),
@@ -134,7 +171,7 @@ def _table() -> rx.Component:
             rx.foreach(
                 DocumentsState.rows,
                 lambda row: rx.table.row(
-                    rx.table.cell(row.number),
+                    rx.table.cell(rx.text(row.kind_label, " n. ", row.number)),
                     rx.table.cell(row.date),
                     rx.table.cell(row.description),
                     rx.table.cell(row.net),
@@ -154,6 +191,15 @@ def _table() -> rx.Component:
                                 size="1",
                                 variant="outline",
                                 on_click=DocumentsState.download(row.document_id),
+                                aria_label="Scarica PDF " + row.title,
+                            ),
+                            rx.button(
+                                "XML",
+                                size="1",
+                                variant="outline",
+                                on_click=DocumentsState.download_xml(row.document_id),
+                                aria_label="Scarica XML " + row.title,
+                                id="xml-" + row.number.replace("/", "-"),
                             ),
                         )
                     ),
@@ -172,8 +218,12 @@ def _detail() -> rx.Component:
         selected.document_id > 0,
         rx.card(
             rx.vstack(
-                rx.heading(rx.text("Documento n. ", selected.number), size="4", as_="h2"),
+                rx.heading(selected.title, size="4", as_="h2"),
                 rx.text("Data: ", selected.date, size="2"),
+                rx.cond(
+                    selected.original_number != "",
+                    rx.text("Rettifica la fattura n. ", selected.original_number, size="2"),
+                ),
                 rx.text(DocumentsState.billing_lines.join(" · "), size="2", color_scheme="gray"),
                 rx.text(selected.description, weight="medium"),
                 rx.foreach(
@@ -199,10 +249,25 @@ def _detail() -> rx.Component:
                     rx.text.strong(selected.gross),
                     width="100%",
                 ),
-                rx.button(
-                    "Scarica PDF",
-                    on_click=DocumentsState.download(selected.document_id),
-                    id="download-pdf",
+                rx.hstack(
+                    rx.button(
+                        "Scarica PDF",
+                        on_click=DocumentsState.download(selected.document_id),
+                        id="download-pdf",
+                    ),
+                    rx.button(
+                        "Scarica XML",
+                        on_click=DocumentsState.download_xml(selected.document_id),
+                        variant="outline",
+                        id="download-xml",
+                    ),
+                    wrap="wrap",
+                ),
+                rx.text(
+                    "Il PDF è una copia di cortesia; la fattura elettronica (XML FatturaPA) è "
+                    "quella trasmessa tramite il Sistema di Interscambio.",
+                    size="1",
+                    color_scheme="gray",
                 ),
                 spacing="2",
                 width="100%",
@@ -215,6 +280,7 @@ def _detail() -> rx.Component:
 
 def documents_page() -> rx.Component:
     return page_shell(
+        rx.cond(DocumentsState.error != "", error_callout(DocumentsState.error, "documents-error")),
         rx.cond(
             DocumentsState.loaded,
             rx.cond(
