@@ -12,6 +12,7 @@ export TS_STORE_DB_URL="${TS_STORE_DB_URL:-sqlite:///$ROOT/ts_store.db}"
 export TS_STORE_PORT="${TS_STORE_PORT:-3000}"
 APP_URL="http://127.0.0.1:$TS_STORE_PORT"
 pids=()
+mkdir -p "$ROOT/.localstripe"
 cleanup() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -26,7 +27,6 @@ if [[ -z "${TS_STORE_STRIPE_SECRET_KEY:-}" ]]; then
   export TS_STORE_STRIPE_PUBLISHABLE_KEY=pk_test_localstripe
   export TS_STORE_STRIPE_JS_URL="$TS_STORE_STRIPE_API_BASE/js.stripe.com/v3/"
   export TS_STORE_STRIPE_WEBHOOK_SECRET="${TS_STORE_STRIPE_WEBHOOK_SECRET:-whsec_localstripe_dev}"
-  mkdir -p "$ROOT/.localstripe"
   echo "==> Starting localstripe on $TS_STORE_STRIPE_API_BASE"
   python "$ROOT/tools/localstripe_server.py" --port "$LOCALSTRIPE_PORT" \
     --state "$ROOT/.localstripe/state.pickle" >"$ROOT/.localstripe/server.log" 2>&1 &
@@ -46,6 +46,14 @@ if [[ -z "${TS_STORE_SMTP_URL:-}" ]]; then
   export TS_STORE_SMTP_URL="smtp://127.0.0.1:$SMTP_SINK_PORT"
   echo "==> Starting the local SMTP sink on 127.0.0.1:$SMTP_SINK_PORT (emails saved in .mailbox/)"
   python "$ROOT/tools/smtp_sink.py" --port "$SMTP_SINK_PORT" --mailbox "$ROOT/.mailbox" &
+  pids+=($!)
+fi
+
+if [[ -z "${TS_STORE_SDI_URL:-}" ]]; then
+  FAKE_SDI_PORT="${FAKE_SDI_PORT:-8430}"
+  export TS_STORE_SDI_URL="http://127.0.0.1:$FAKE_SDI_PORT"
+  echo "==> Starting the fake SDI intermediary on $TS_STORE_SDI_URL (docs/fatturapa.md)"
+  python "$ROOT/tools/fake_sdi.py" --port "$FAKE_SDI_PORT" >"$ROOT/.localstripe/fake_sdi.log" 2>&1 &
   pids+=($!)
 fi
 
