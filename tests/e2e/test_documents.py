@@ -1,4 +1,5 @@
-"""'Documenti' in Chromium: the customer's own document in the list, its detail, a real PDF."""
+"""'Documenti' in Chromium: the customer's own document in the list, its detail, a real PDF
+and its FatturaPA XML ('Scarica XML'), valid against the official schema."""
 
 from datetime import date
 from pathlib import Path
@@ -7,7 +8,8 @@ import pytest
 
 from tests.e2e.helpers import login, text_of
 from tests.fixtures.app import screenshots
-from tests.fixtures.factories import make_active_licence, make_customer
+from tests.fixtures.factories import VALID_BILLING, make_active_licence, make_customer
+from tests.fixtures.fatturapa import read_fattura
 from ts_store.store import documents, operations
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +35,7 @@ def _issue(session, customer_id: int, key: str):
         issued_on=date(2026, 11, 28),
         description="Acquisto CRM in Cloud Pro annuale",
         lines=[LINE],
-        billing={"company_name": "Verdi Impianti S.p.A.", "vat_number": "12345670157"},
+        billing={**VALID_BILLING, "company_name": "Verdi Impianti S.p.A."},
         net_cents=125000,
         vat_cents=27500,
         gross_cents=152500,
@@ -42,7 +44,9 @@ def _issue(session, customer_id: int, key: str):
     return document
 
 
-def test_document_list_shows_the_own_document_with_detail_and_pdf(page, running_app):
+def test_document_list_shows_the_own_document_with_detail_pdf_and_xml(
+    page, running_app, fatturapa_schema
+):
     with running_app.session() as session:
         owner, other = make_customer(session), make_customer(session)
         make_active_licence(session, owner.id)
@@ -73,3 +77,16 @@ def test_document_list_shows_the_own_document_with_detail_and_pdf(page, running_
         page.click("#download-pdf")
     assert download.value.suggested_filename == f"documento-{own.number.replace('/', '-')}.pdf"
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+
+    with page.expect_download() as xml_download:
+        page.click("#download-xml")
+    name = xml_download.value.suggested_filename
+    assert name.startswith("IT02468130154_") and name.endswith(".xml")
+    xml = Path(xml_download.value.path()).read_bytes()
+    fatturapa_schema.validate(xml.decode())
+    figures = read_fattura(xml)
+    assert (figures["number"], figures["total_cents"]) == (own.number, 152500)
+
+    with page.expect_download() as from_the_row:
+        page.click("#xml-" + own.number.replace("/", "-"))
+    assert from_the_row.value.suggested_filename == name  # the same stored file
