@@ -84,7 +84,8 @@ def test_trial_customer_buys_pro_annual_for_5_users(page, running_app, trial_cus
     screenshots(page, "purchase-5-attivata")
 
     page.goto(f"{running_app.url}/myarea")
-    page.wait_for_selector(f"#licence-{trial.id}")
+    # the tab's state still holds the trial card until MyArea's load answers: wait for it
+    wait_for_text(page, f"#licence-{trial.id}", "Piano Pro · 5 utenti · annuale")
     card = text_of(page, f"#licence-{trial.id}")
     assert "Attiva" in card and "Piano Pro · 5 utenti · annuale" in card
     assert page.query_selector(f"#buy-{trial.id}") is None

@@ -159,7 +159,8 @@ async def sync_once(
     """One pass: generate, send what is due, read the outcomes. Without an intermediary
     (TS_STORE_SDI_URL unset) the files are only generated, and wait."""
     report = SyncReport()
-    generation = generate_missing()
+    # building XML is CPU and database work: off the event loop, so the app's pages stay quick
+    generation = await asyncio.to_thread(generate_missing)
     report.generated, report.not_generated = generation.generated, generation.failed
     intermediary = intermediary or intermediary_from()
     if intermediary is None:
