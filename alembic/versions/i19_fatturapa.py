@@ -1,7 +1,7 @@
 """FatturaPA: document kind and original, electronic invoice files, SDI notifications
 
 Revision ID: i19_fatturapa
-Revises: 0002
+Revises: i16_outbox
 Create Date: 2026-12-02 05:40:31.387019
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = 'i19_fatturapa'
-down_revision = '0002'
+down_revision = 'i16_outbox'
 branch_labels = None
 depends_on = None
 
