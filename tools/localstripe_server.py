@@ -3,7 +3,9 @@
 The stock ``localstripe`` command listens on every interface (it accepts any ``sk_`` key,
 so that would expose it to the network) and pickles its state to a fixed file in /tmp
 (shared by every checkout on the machine). This wrapper binds to loopback only and keeps
-the state in memory, or in the file given with ``--state``.
+the state in memory, or in the file given with ``--state``. It also makes localstripe honour
+``Idempotency-Key`` as Stripe does (stock localstripe ignores it, so a retried charge became a
+second charge): see ``honour_idempotency_keys`` and docs/stripe.md.
 
     python tools/localstripe_server.py --port 8420 [--host 127.0.0.1] [--state PATH]
 
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import ipaddress
+import json
 import logging
 import os
 import pickle
@@ -23,9 +27,14 @@ import signal
 import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 READY_PREFIX = "localstripe ready on "
+IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60  # Stripe prunes keys once they are 24 hours old
+IDEMPOTENCY_KEY_MAX_LENGTH = 255  # Stripe's limit
+_IDEMPOTENCY_PREFIX = "_idempotency:"  # no localstripe object key starts with "_"
 
 
 def redirect_state(state_path: Path | None) -> None:
@@ -102,6 +111,138 @@ def list_payment_intents_by_customer() -> None:
     PaymentIntent._api_list_all = classmethod(_api_list_all)
 
 
+def honour_idempotency_keys(ttl_seconds: float = IDEMPOTENCY_TTL_SECONDS) -> None:
+    """Answer a POST that carries ``Idempotency-Key`` as Stripe does (docs/stripe.md).
+
+    The first answer (status and body) is saved under (API key, idempotency key) with a
+    fingerprint of method, path and parameters, in localstripe's store (so ``--state`` keeps
+    it across a restart). The same key again: the saved answer with ``Idempotent-Replayed:
+    true`` if the parameters match, Stripe's 400 ``idempotency_error`` if they do not. A twin
+    that arrives while the first is still running gets 409 ``idempotency_key_in_use`` (the
+    stripe library retries that). Keys expire after ``ttl_seconds``.
+
+    Like Stripe, only answers the endpoint produced are saved: not a 401 (authentication runs
+    inside), not a 409, not a crash of localstripe itself (aiohttp's 500).
+    """
+    from aiohttp import web
+    from localstripe.errors import UserError
+    from localstripe.resources import store
+    from localstripe.server import app, get_post_data
+
+    in_flight: set[str] = set()
+    last_pruned = [0.0]
+
+    def prune(now: float) -> None:
+        if now - last_pruned[0] < 60:
+            return
+        last_pruned[0] = now
+        for slot in [k for k in store if k.startswith(_IDEMPOTENCY_PREFIX)]:
+            if now - store[slot]["created"] > ttl_seconds:
+                del store[slot]
+
+    @web.middleware
+    async def idempotency(request: web.Request, handler: Any) -> web.StreamResponse:
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or key is None or not request.path.startswith("/v1/"):
+            return await handler(request)
+        if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise UserError(400, "Idempotency-Key must be 1 to 255 characters long")
+        slot = _idempotency_slot(request.headers.get("Authorization", ""), key)
+        if slot in in_flight:
+            return _idempotency_in_use(key)
+        in_flight.add(slot)  # before the body is read: a twin may arrive meanwhile
+        try:
+            data = await get_post_data(request, remove_auth=False)
+            fingerprint = _fingerprint(request.method, request.path, request.query_string, data)
+            now = time.time()
+            saved = store.get(slot)
+            if saved is not None and now - saved["created"] <= ttl_seconds:
+                if saved["fingerprint"] != fingerprint:
+                    return _idempotency_mismatch(key)
+                return _replay(saved, key)
+            try:
+                response = await handler(request)
+            except UserError as error:
+                response = error.to_response()
+            if (
+                isinstance(response, web.Response)
+                and isinstance(response.body, bytes)
+                and response.status not in (401, 409)
+            ):
+                prune(now)
+                store[slot] = {
+                    "created": now,
+                    "fingerprint": fingerprint,
+                    "status": response.status,
+                    "content_type": response.content_type,
+                    "body": response.body,
+                }
+            return response
+        finally:
+            in_flight.discard(slot)
+
+    # After localstripe's error middleware (which turns errors into answers), before its
+    # authentication middleware (the first to read the body, where a request can wait).
+    app.middlewares.insert(1, idempotency)
+
+
+def _idempotency_slot(authorization: str, key: str) -> str:
+    """Keys are scoped to the account, i.e. to the API key the request authenticates with."""
+    digest = hashlib.sha256(f"{authorization}\0{key}".encode()).hexdigest()
+    return _IDEMPOTENCY_PREFIX + digest
+
+
+def _fingerprint(method: str, path: str, query: str, data: Any) -> str:
+    """What must match for a replay: parameters compared as values, not as encoded bytes."""
+    canonical = json.dumps([method, path, query, data or {}], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(saved: dict[str, Any], key: str) -> Any:
+    from aiohttp import web
+
+    return web.Response(
+        status=saved["status"],
+        body=saved["body"],
+        content_type=saved["content_type"],
+        headers={"Idempotent-Replayed": "true", "Idempotency-Key": key},
+    )
+
+
+def _idempotency_error(status: int, error: dict[str, str]) -> Any:
+    from localstripe.errors import json_response
+
+    return json_response({"error": error}, status=status)
+
+
+def _idempotency_mismatch(key: str) -> Any:
+    return _idempotency_error(
+        400,
+        {
+            "type": "idempotency_error",
+            "message": (
+                "Keys for idempotent requests can only be used with the same parameters they "
+                f"were first used with. Try using a key other than '{key}' if you meant to "
+                "execute a different request."
+            ),
+        },
+    )
+
+
+def _idempotency_in_use(key: str) -> Any:
+    return _idempotency_error(
+        409,
+        {
+            "type": "invalid_request_error",
+            "code": "idempotency_key_in_use",
+            "message": (
+                f"There is currently another in-progress request using the idempotency key "
+                f"'{key}'. Please try again later."
+            ),
+        },
+    )
+
+
 def _loopback_socket(host: str, port: int) -> socket.socket:
     address = "127.0.0.1" if host == "localhost" else host
     if not ipaddress.ip_address(address).is_loopback:
@@ -143,12 +284,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
     parser.add_argument("--state", type=Path, help="pickle file for the state (default: memory)")
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument(
+        "--idempotency-ttl",
+        type=float,
+        default=IDEMPOTENCY_TTL_SECONDS,
+        help="seconds an Idempotency-Key is remembered (Stripe: 24 h; tests shorten it)",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     redirect_state(args.state.resolve() if args.state else None)
     report_real_card_brands()
     list_payment_intents_by_customer()
+    honour_idempotency_keys(args.idempotency_ttl)
     if args.state:
         from localstripe.resources import store
 
