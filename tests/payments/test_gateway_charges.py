@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from tests.fixtures.localstripe import authenticate_payment_intent
+from tests.fixtures.localstripe import authenticate_payment_intent, payment_intents_of
+from ts_store.payments.errors import PaymentsUnavailable
 from ts_store.payments.gateway import StripeGateway
 
 pytestmark = pytest.mark.stripe
@@ -82,9 +83,11 @@ async def test_three_d_secure_failure_is_a_failed_payment(gateway: StripeGateway
     assert after.message == "Autenticazione 3-D Secure non riuscita."
 
 
-async def test_localstripe_ignores_idempotency_keys(gateway: StripeGateway) -> None:
-    """Stripe would answer the second call with the first PaymentIntent; localstripe charges
-    twice. Our database, not the key, must stop double charges in development."""
+async def test_same_key_twice_charges_once_and_answers_with_the_first_payment(
+    gateway: StripeGateway, stripe_settings
+) -> None:
+    """A confirm re-sent after a lost answer (same operation, same key) is not a new charge:
+    localstripe now replays the first answer, as Stripe does."""
     customer_id, method_id = await customer_with_card(gateway, "4242424242424242")
     key = f"test-{uuid.uuid4()}"
     outcomes = [
@@ -94,11 +97,45 @@ async def test_localstripe_ignores_idempotency_keys(gateway: StripeGateway) -> N
             amount_cents=100,
             idempotency_key=key,
             description="Prova",
-            metadata={},
+            metadata={"ts_store_operation_id": "5"},
         )
         for _ in range(2)
     ]
-    assert outcomes[0].payment_intent_id != outcomes[1].payment_intent_id
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0].status == "succeeded"
+    intents = payment_intents_of(stripe_settings, customer_id)
+    assert [intent["id"] for intent in intents] == [outcomes[0].payment_intent_id]
+
+
+async def test_same_key_with_another_card_is_an_unknown_outcome_never_a_failure(
+    gateway: StripeGateway, stripe_settings
+) -> None:
+    """Stripe refuses a key first used with other parameters (the customer changed card before
+    the re-send). The first request may have charged, so the answer is "unknown", which
+    billing settles by looking the payment up — never "failed", which would unlock the licence
+    and let the customer pay again."""
+    customer_id, first_card = await customer_with_card(gateway, "4242424242424242")
+    second_card = (
+        await gateway.attach_test_card(customer_id, "5555555555554444")
+    ).payment_method_id
+    key = f"test-{uuid.uuid4()}"
+
+    def send(card: str):
+        return gateway.charge_off_session(
+            customer_id=customer_id,
+            payment_method_id=card,
+            amount_cents=1_220,
+            idempotency_key=key,
+            description="Prova",
+            metadata={"ts_store_operation_id": "6"},
+        )
+
+    first = await send(first_card)
+    with pytest.raises(PaymentsUnavailable):
+        await send(second_card)
+
+    intents = payment_intents_of(stripe_settings, customer_id)
+    assert [intent["id"] for intent in intents] == [first.payment_intent_id]
 
 
 @pytest.mark.parametrize(("amount", "key"), [(0, "k"), (-5, "k"), (True, "k"), (100, "")])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
+from ts_store.payments import gateway as gateway_module
 from ts_store.payments.config import StripeSettings
 from ts_store.payments.errors import PaymentsUnavailable
 from ts_store.payments.gateway import StripeGateway
@@ -91,3 +94,66 @@ async def test_hung_server_times_out_as_payments_unavailable(silent_server_url: 
     with pytest.raises(PaymentsUnavailable):
         await gateway.list_cards("cus_x")
     assert time.monotonic() - started < 5
+
+
+@pytest.fixture
+def counting_silent_server() -> Iterator[tuple[str, list[socket.socket]]]:
+    """A hung Stripe that counts the connections it accepts (one per attempt) and never answers."""
+    accepted: list[socket.socket] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        thread.join()
+        for connection in accepted:
+            connection.close()
+        listener.close()
+
+
+async def test_hung_server_gets_the_configured_attempts_then_unavailable(
+    counting_silent_server,
+) -> None:
+    """The retries the settings choose are the retries made (each after its read timeout)."""
+    url, accepted = counting_silent_server
+    settings = dataclasses.replace(settings_for(url), timeout_seconds=0.3, max_network_retries=2)
+    gateway = StripeGateway(settings)
+    with pytest.raises(PaymentsUnavailable):
+        await gateway.charge_off_session(
+            customer_id="cus_x",
+            payment_method_id="pm_x",
+            amount_cents=100,
+            idempotency_key="k-attempts",
+            description="Prova",
+            metadata={},
+        )
+    assert len(accepted) == 3
+
+
+async def test_call_deadline_cuts_a_call_that_its_timeouts_would_let_wait_longer(
+    silent_server_url: str, monkeypatch
+) -> None:
+    """Whatever the timeouts, no call outlives the deadline (here shortened to 1 s)."""
+    monkeypatch.setattr(gateway_module, "STRIPE_CALL_DEADLINE_SECONDS", 1.0)
+    gateway = StripeGateway(
+        settings_for(silent_server_url), timeout_seconds=20, max_network_retries=0
+    )
+    started = time.monotonic()
+    with pytest.raises(PaymentsUnavailable) as caught:
+        await gateway.list_cards("cus_x")
+    assert time.monotonic() - started < 5
+    assert caught.value.message == MESSAGE

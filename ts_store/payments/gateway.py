@@ -4,6 +4,10 @@ Async only: a blocking Stripe call inside a Reflex event handler would stall eve
 Callers get small frozen dataclasses and ``ts_store.payments.errors`` exceptions with
 Italian messages, never ``stripe`` objects or ``stripe`` errors.
 
+Every public call answers within ``STRIPE_CALL_DEADLINE_SECONDS`` (30 s), retries and back-off
+included, even when Stripe hangs: the client's timeouts and retries come from the settings
+(docs/stripe.md), and the deadline is enforced around each call as well.
+
 Where localstripe differs from Stripe the code handles both (see ARCHITECTURE.md):
 a confirmed SetupIntent leaves the card unattached, so we attach it; PaymentIntents do not
 accept ``description``, so it is dropped there; declines carry no ``decline_code``.
@@ -13,14 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import functools
+import inspect
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import httpx
 import stripe
 
-from ts_store.payments.config import StripeSettings
+from ts_store.payments.config import (
+    STRIPE_CALL_DEADLINE_SECONDS,
+    STRIPE_CONNECT_TIMEOUT_SECONDS,
+    StripeSettings,
+)
 from ts_store.payments.errors import (
     CARD_NOT_FOUND,
     CARD_NOT_VERIFIED,
@@ -83,6 +95,41 @@ class PaymentOutcome:
     payment_method_id: str | None = None
 
 
+_Gateway = TypeVar("_Gateway", bound=type)
+
+
+def _within_call_deadline(cls: _Gateway) -> _Gateway:
+    """Wrap every public coroutine of the gateway in the call deadline.
+
+    The timeouts and retries already fit in it when Stripe hangs; this also bounds what they do
+    not cover (a call made of several requests, a slow trickle of bytes), so a caller — the
+    customer waiting on a confirm — never waits longer. Past it the outcome is unknown:
+    ``PaymentsUnavailable``, as for any lost answer.
+    """
+    for name, method in list(vars(cls).items()):
+        if name.startswith("_") or name == "aclose" or not inspect.iscoroutinefunction(method):
+            continue
+
+        @functools.wraps(method)
+        async def bounded(self: Any, *args: Any, __method: Callable = method, **kwargs: Any) -> Any:
+            try:
+                async with asyncio.timeout(STRIPE_CALL_DEADLINE_SECONDS):
+                    return await __method(self, *args, **kwargs)
+            except TimeoutError as error:
+                log.warning(
+                    "Stripe call %s exceeded the %ss deadline",
+                    __method.__name__,
+                    STRIPE_CALL_DEADLINE_SECONDS,
+                )
+                raise PaymentsUnavailable(
+                    detail=f"no answer within {STRIPE_CALL_DEADLINE_SECONDS:g} s"
+                ) from error
+
+        setattr(cls, name, bounded)
+    return cls
+
+
+@_within_call_deadline
 class StripeGateway:
     """Thin async façade over ``stripe.StripeClient``; one per app is enough."""
 
@@ -90,12 +137,16 @@ class StripeGateway:
         self,
         settings: StripeSettings,
         *,
-        timeout_seconds: float = 30.0,
-        max_network_retries: int = 2,
+        timeout_seconds: float | None = None,
+        max_network_retries: int | None = None,
     ) -> None:
-        self._settings = settings
-        self._timeout = timeout_seconds
-        self._retries = max_network_retries
+        """Timeouts and retries come from ``settings``; the keywords override them (tests)."""
+        overrides: dict[str, Any] = {}
+        if timeout_seconds is not None:
+            overrides["timeout_seconds"] = timeout_seconds
+        if max_network_retries is not None:
+            overrides["max_network_retries"] = max_network_retries
+        self._settings = dataclasses.replace(settings, **overrides) if overrides else settings
         self._client: stripe.StripeClient | None = None
         self._http: stripe.HTTPXClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -112,13 +163,20 @@ class StripeGateway:
         """
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
-            self._http = _HTTPXClient(timeout=self._timeout)  # async only: no sync calls
-            base = {"api": self._settings.api_base} if self._settings.api_base else None
+            settings = self._settings
+            timeout = httpx.Timeout(
+                connect=STRIPE_CONNECT_TIMEOUT_SECONDS,
+                read=settings.timeout_seconds,
+                write=STRIPE_CONNECT_TIMEOUT_SECONDS,
+                pool=STRIPE_CONNECT_TIMEOUT_SECONDS,
+            )
+            self._http = _HTTPXClient(timeout=timeout)  # async only: no sync calls
+            base = {"api": settings.api_base} if settings.api_base else None
             self._client = stripe.StripeClient(
-                self._settings.secret_key,
+                settings.secret_key,
                 base_addresses=base,
                 http_client=self._http,
-                max_network_retries=self._retries,
+                max_network_retries=settings.max_network_retries,
             )
             self._loop = loop
         return self._client
@@ -260,10 +318,12 @@ class StripeGateway:
     ) -> PaymentOutcome:
         """Charge a saved card with the customer away (renewals, upgrades).
 
-        ``idempotency_key`` makes Stripe answer a retry with the first result (localstripe
-        ignores it: our database must prevent double charges). A decline is an outcome
-        (``failed``), not an exception; ``PaymentsUnavailable`` means "unknown, retry with
-        the same key".
+        ``idempotency_key`` makes Stripe (and our localstripe, tools/localstripe_server.py)
+        answer a retry with the first result: the stripe library's own retries and a later
+        confirm of the same operation charge once. A decline is an outcome (``failed``), not an
+        exception; ``PaymentsUnavailable`` means "unknown, retry with the same key" — also when
+        Stripe says the key was first used with other parameters (e.g. another card): a charge
+        may exist under it, so the operation must be looked up, never closed as failed.
         """
         if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
             raise ValueError(f"amount_cents must be a positive int, not {amount_cents!r}")
@@ -288,6 +348,9 @@ class StripeGateway:
             )
         except stripe.CardError as error:
             return _declined(error, amount_cents, metadata, payment_method_id)
+        except stripe.IdempotencyError as error:
+            log.error("Charge %s re-sent with other parameters: %r", idempotency_key, error)
+            raise PaymentsUnavailable(detail=str(error)) from error
         except stripe.StripeError as error:
             raise _translate(error) from error
         return _outcome(intent.to_dict())
