@@ -17,6 +17,7 @@ SCRIPTS = (
     "state_size.py",
     "backend_throughput.py",
     "first_load.py",
+    "stripe_hang.py",
 )
 
 

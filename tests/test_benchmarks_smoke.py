@@ -25,6 +25,7 @@ from benchmarks import (
     quote_batch,
     run_all,
     state_size,
+    stripe_hang,
 )
 from ts_store.ui.pages import bench
 from ts_store.ui.pages.licence import LicenceState
@@ -33,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
-    "module", [preview_latency, backend_throughput, first_load, quote_batch, state_size]
+    "module",
+    [preview_latency, backend_throughput, first_load, quote_batch, state_size, stripe_hang],
 )
 def test_every_benchmark_parses_help_without_starting_anything(module, capsys):
     with pytest.raises(SystemExit) as exit_info:
