@@ -153,7 +153,6 @@ async def test_call_deadline_cuts_a_call_that_its_timeouts_would_let_wait_longer
         settings_for(silent_server_url), timeout_seconds=20, max_network_retries=0
     )
     started = time.monotonic()
-    with pytest.raises(PaymentsUnavailable) as caught:
+    with pytest.raises(PaymentsUnavailable):
         await gateway.list_cards("cus_x")
     assert time.monotonic() - started < 5
-    assert caught.value.message == MESSAGE
