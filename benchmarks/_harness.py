@@ -23,9 +23,9 @@ from tests.e2e.helpers import run_async
 from tests.fixtures.app import CHROMIUM, CHROMIUM_ARGS, ROOT, served_app
 from tests.fixtures.factories import give_card, make_active_licence, make_customer, make_trial
 from tests.fixtures.localstripe import READY_PREFIX
-from ts_store.billing.clock import set_simulated_today
 from ts_store.payments.config import StripeSettings
 from ts_store.payments.gateway import StripeGateway
+from ts_store.store import settings
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS"]  # the e2e tests' browser, re-exported for the scripts
 
@@ -82,7 +82,7 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
         with served_app(workdir, stripe_settings, workdir / "app.log", env) as app:
             stack = Stack(url=app.url, workdir=workdir, engine=app.engine, stripe=stripe_settings)
             with stack.session() as session:
-                set_simulated_today(session, date(2026, 11, 28))
+                settings.set_setting(session, settings.SIMULATED_TODAY, "2026-11-28")
                 session.commit()
             yield stack
 

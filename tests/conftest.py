@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("TS_STORE_TODAY", "2026-11-28")
 
 pytest_plugins = [
+    "tests.fixtures.services",
     "tests.fixtures.database",
     "tests.fixtures.localstripe",
     "tests.fixtures.app",

@@ -1,4 +1,5 @@
-"""The Reflex app: pages and routes only. Everything else lives in the layers below."""
+"""The Reflex app: the bootstrap, pages and routes only. Everything else lives in the layers
+below."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import os
 import reflex as rx
 from starlette.applications import Starlette
 
+from ts_store.billing.bootstrap import bootstrap
 from ts_store.billing.renewal_task import periodic_renewals
 from ts_store.billing.sdi_sender import periodic_sdi_sync
 from ts_store.billing.seller_config import current_seller
 from ts_store.billing.webhooks import handle_event
 from ts_store.mail.sender import periodic_sending
-from ts_store.payments.config import stripe_settings_from_env
 from ts_store.payments.webhook import webhook_route
 from ts_store.ui import routes
 from ts_store.ui.components.connection_notice import app_overlay
@@ -41,6 +42,8 @@ from ts_store.ui.session import SessionState
 from ts_store.ui.state_manager import throttle_disk_state_purge
 from ts_store.ui.theme import global_style
 
+# Appliers, gateway, clock and catalogue for every use case of this process (before any page).
+services = bootstrap()
 current_seller()  # the store's fiscal data: a wrong setting stops the app here, naming it
 
 app = rx.App(
@@ -51,7 +54,7 @@ app = rx.App(
     api_transformer=Starlette(
         routes=[
             webhook_route(
-                routes.STRIPE_WEBHOOK, stripe_settings_from_env().webhook_secret, handle_event
+                routes.STRIPE_WEBHOOK, services.gateway.settings.webhook_secret, handle_event
             )
         ]
     ),

@@ -8,11 +8,12 @@ from sqlmodel import select
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
 from tests.fixtures.localstripe import confirm_setup_intent_with_card
 from ts_store.billing import cards, renewals
+from ts_store.billing.errors import PaymentProblem
 from ts_store.payments.config import StripeSettings
-from ts_store.payments.errors import CardError, PaymentsUnavailable
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store import documents, licences, payment_methods
 from ts_store.store.models import AuditEntry
+from ts_store.ui.messages import message_for, result_text
 
 TODAY = date(2026, 11, 28)
 
@@ -65,9 +66,13 @@ async def test_declined_card_leaves_the_old_card_in_place(
     session, gateway, stripe_settings, customer_with_visa, number
 ):
     customer, old = customer_with_visa
-    with pytest.raises(CardError) as error:
+    with pytest.raises(PaymentProblem) as error:
         await _replace(gateway, stripe_settings, customer.id, number)
-    assert error.value.message
+    # localstripe records no last_setup_error for a card refused at confirmation.
+    assert error.value.code == "card_not_verified"
+    assert message_for(error.value) == (
+        "La carta non è stata verificata. Riprova o usa un'altra carta."
+    )
     await _assert_old_card_still_default(session, gateway, customer, old)
 
 
@@ -75,10 +80,11 @@ async def test_failed_3d_secure_authentication_leaves_the_old_card(
     session, gateway, stripe_settings, customer_with_visa
 ):
     customer, old = customer_with_visa
-    with pytest.raises(CardError):
+    with pytest.raises(PaymentProblem) as error:
         await _replace(
             gateway, stripe_settings, customer.id, "4000002760003184", authenticate=False
         )
+    assert error.value.code in ("card_declined", "card_not_verified")
     await _assert_old_card_still_default(session, gateway, customer, old)
 
 
@@ -103,9 +109,10 @@ async def test_stripe_unreachable_gives_a_message_and_changes_nothing(
     customer, old = customer_with_visa
     setup = await cards.start_card_setup(customer.id, gateway)
     await confirm_setup_intent_with_card(stripe_settings, setup.id, "5555555555554444")
-    with pytest.raises(PaymentsUnavailable) as error:
+    with pytest.raises(PaymentProblem) as error:
         await cards.replace_card(customer.id, setup.id, TODAY, _unreachable(stripe_settings))
-    assert "non è raggiungibile" in error.value.message
+    assert error.value.code == "payments_unavailable"
+    assert "non è raggiungibile" in message_for(error.value)
     await _assert_old_card_still_default(session, gateway, customer, old)
 
 
@@ -113,9 +120,10 @@ async def test_stripe_unreachable_when_starting_the_replacement_gives_a_message(
     session, gateway, stripe_settings, customer_with_visa
 ):
     customer, old = customer_with_visa
-    with pytest.raises(PaymentsUnavailable) as error:
+    with pytest.raises(PaymentProblem) as error:
         await cards.start_card_setup(customer.id, _unreachable(stripe_settings))
-    assert "non è raggiungibile" in error.value.message
+    assert error.value.code == "payments_unavailable"
+    assert "non è raggiungibile" in message_for(error.value)
     await _assert_old_card_still_default(session, gateway, customer, old)
 
 
@@ -126,8 +134,9 @@ async def test_setup_intent_of_another_customer_cannot_be_used(
     intruder = make_customer(session)
     foreign = await cards.start_card_setup(intruder.id, gateway)
     await confirm_setup_intent_with_card(stripe_settings, foreign.id, "5555555555554444")
-    with pytest.raises(CardError):
+    with pytest.raises(PaymentProblem) as error:
         await cards.replace_card(customer.id, foreign.id, TODAY, gateway)
+    assert error.value.code == "card_not_found"
     await _assert_old_card_still_default(session, gateway, customer, old)
 
 
@@ -204,7 +213,8 @@ async def test_new_card_that_fails_the_retry_is_kept_and_the_licence_stays_past_
     replaced = await cards.replace_card(customer.id, setup.id, TODAY, gateway)
 
     [result] = replaced.retried
-    assert result.status == "failed" and result.message
+    assert (result.status, result.failure_code) == ("failed", "card_declined")
+    assert result_text(result) == "La carta è stata rifiutata dalla banca."
     session.expire_all()
     assert licences.get_licence(session, licence.id).status == "past_due"
     cards_now = payment_methods.cards_of(session, customer.id)
@@ -235,7 +245,8 @@ def test_card_expiring_within_30_days_is_flagged_scade_presto(session, today, ex
         exp_month=12,
         exp_year=2026,
     )
-    card = cards.card_on_file(session, customer.id, today)
+    session.commit()
+    card = cards.card_on_file(customer.id, today)
     assert (card.last4, card.exp_month, card.exp_year, card.expires_soon) == (
         "4242",
         12,
@@ -245,4 +256,4 @@ def test_card_expiring_within_30_days_is_flagged_scade_presto(session, today, ex
 
 
 def test_no_card_on_file_for_a_customer_without_one(session):
-    assert cards.card_on_file(session, make_customer(session).id, TODAY) is None
+    assert cards.card_on_file(make_customer(session).id, TODAY) is None

@@ -14,6 +14,7 @@ from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration
 from ts_store.store import documents, licences
 from ts_store.store.models import AuditEntry, BillingOperation
+from ts_store.ui.messages import message_for, result_text
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +47,7 @@ def _fresh(session, licence):
 
 
 def test_preview_of_the_article_example_2_to_5_users_on_28_nov(session, article_licence):
-    snapshot = changes.load_snapshot(session, article_licence.customer_id, article_licence.id)
+    snapshot = changes.load_snapshot(article_licence.customer_id, article_licence.id)
     result = changes.preview(snapshot, Configuration("pro", Cycle.MONTHLY, 5), date(2026, 11, 28))
     [line] = result.charge_now.lines
     assert (line.kind, line.quantity, line.unit_cents, line.days, line.period_days) == (
@@ -107,7 +108,6 @@ async def test_downgrade_and_cycle_change_are_scheduled_and_can_be_undone(
     assert (stored.renewal_plan, stored.renewal_cycle) == ("smart", "annual")
 
     changes.undo_scheduled_change(
-        session,
         customer_id=stored.customer_id,
         licence_id=stored.id,
         expected_version=stored.version,
@@ -128,7 +128,8 @@ async def test_declined_card_0341_leaves_the_licence_unchanged(session, gateway)
 
     result = await _change(licence, Configuration("pro", Cycle.MONTHLY, 5), gateway)
 
-    assert result.status == "failed" and result.message
+    assert (result.status, result.failure_code) == ("failed", "card_declined")
+    assert result_text(result) == "La carta è stata rifiutata dalla banca."
     assert _fresh(session, licence).seats == 2
     assert documents.documents_of(session, customer.id) == []
 
@@ -145,7 +146,8 @@ async def test_stale_version_from_another_tab_is_refused(session, gateway, artic
             idempotency_key="tab2",
             gateway=gateway,
         )
-    assert "un'altra finestra" in error.value.message
+    assert error.value.code == "licence_changed"
+    assert "un'altra finestra" in message_for(error.value)
     assert _fresh(session, article_licence).seats == 3
 
 
@@ -171,7 +173,6 @@ async def test_changes_are_refused_while_a_cancellation_is_pending(
     session, gateway, article_licence
 ):
     changes.cancel_at_period_end(
-        session,
         customer_id=article_licence.customer_id,
         licence_id=article_licence.id,
         expected_version=1,
@@ -183,10 +184,10 @@ async def test_changes_are_refused_while_a_cancellation_is_pending(
     assert (stored.cancel_at_period_end, stored.cancel_reason) == (True, "Costo troppo alto")
     with pytest.raises(NotAllowed) as error:
         await _change(stored, Configuration("pro", Cycle.MONTHLY, 5), gateway)
-    assert error.value.message == changes.CANCEL_PENDING
+    assert error.value.code == changes.CANCEL_PENDING
+    assert message_for(error.value).startswith("La disdetta è in corso")
 
     changes.reactivate(
-        session,
         customer_id=stored.customer_id,
         licence_id=stored.id,
         expected_version=stored.version,
@@ -198,7 +199,6 @@ async def test_changes_are_refused_while_a_cancellation_is_pending(
 def test_unknown_cancel_reason_is_refused(session, article_licence):
     with pytest.raises(InputError) as error:
         changes.cancel_at_period_end(
-            session,
             customer_id=article_licence.customer_id,
             licence_id=article_licence.id,
             expected_version=1,
@@ -209,10 +209,10 @@ def test_unknown_cancel_reason_is_refused(session, article_licence):
 
 
 def test_seats_above_the_plan_maximum_name_the_field(session, article_licence):
-    snapshot = changes.load_snapshot(session, article_licence.customer_id, article_licence.id)
+    snapshot = changes.load_snapshot(article_licence.customer_id, article_licence.id)
     with pytest.raises(InputError) as error:
         changes.preview(snapshot, Configuration("pro", Cycle.MONTHLY, 51), date(2026, 11, 28))
-    assert error.value.field == "seats" and "Numero utenti" in error.value.message
+    assert error.value.field == "seats" and "Numero utenti" in message_for(error.value)
 
 
 async def test_no_op_target_is_refused_without_an_operation(session, gateway, article_licence):
@@ -273,7 +273,8 @@ async def test_3d_secure_refused_leaves_the_licence_unchanged(session, gateway, 
     await authenticate_payment_intent(stripe_settings, operation.stripe_payment_intent_id, False)
     done = await charging.complete_after_authentication(customer.id, operation.id, gateway)
 
-    assert done.status == "failed" and done.message
+    assert (done.status, done.failure_code) == ("failed", "card_declined")
+    assert result_text(done) == "Autenticazione 3-D Secure non riuscita."
     assert _fresh(session, licence).seats == 2
     assert documents.documents_of(session, customer.id) == []
 
@@ -311,17 +312,15 @@ def test_undo_is_refused_while_a_cancellation_is_pending(session, article_licenc
     session.commit()
     with pytest.raises(NotAllowed) as error:
         changes.undo_scheduled_change(
-            session,
             customer_id=article_licence.customer_id,
             licence_id=article_licence.id,
             expected_version=2,
         )
-    assert error.value.message == changes.CANCEL_PENDING
+    assert error.value.code == changes.CANCEL_PENDING
 
 
 def test_reactivate_on_the_day_the_period_ends_is_refused(session, monkeypatch, article_licence):
     changes.cancel_at_period_end(
-        session,
         customer_id=article_licence.customer_id,
         licence_id=article_licence.id,
         expected_version=1,
@@ -332,7 +331,6 @@ def test_reactivate_on_the_day_the_period_ends_is_refused(session, monkeypatch, 
     monkeypatch.setenv("TS_STORE_TODAY", "2026-12-10")
     with pytest.raises(NotAllowed):
         changes.reactivate(
-            session,
             customer_id=article_licence.customer_id,
             licence_id=article_licence.id,
             expected_version=2,
@@ -347,7 +345,6 @@ def test_reactivate_an_ended_licence_is_refused(session, article_licence):
     session.commit()
     with pytest.raises(NotAllowed):
         changes.reactivate(
-            session,
             customer_id=article_licence.customer_id,
             licence_id=article_licence.id,
             expected_version=2,
@@ -362,11 +359,11 @@ def test_cancel_stores_reason_and_note_and_a_note_too_long_stores_nothing(sessio
         "reason": "Altro",
     }
     with pytest.raises(InputError) as error:
-        changes.cancel_at_period_end(session, note="x" * 1001, **common)
+        changes.cancel_at_period_end(note="x" * 1001, **common)
     assert error.value.field == "note"
     assert _fresh(session, article_licence).cancel_at_period_end is False
 
-    changes.cancel_at_period_end(session, note="  Chiudiamo la sede di Torino. ", **common)
+    changes.cancel_at_period_end(note="  Chiudiamo la sede di Torino. ", **common)
     session.commit()
     stored = _fresh(session, article_licence)
     assert (stored.cancel_at_period_end, stored.cancel_reason, stored.cancel_note) == (
@@ -385,7 +382,6 @@ def test_stale_cancel_from_another_tab_is_refused(session, article_licence):
     session.commit()
     with pytest.raises(ConflictError):
         changes.cancel_at_period_end(
-            session,
             customer_id=article_licence.customer_id,
             licence_id=article_licence.id,
             expected_version=1,
@@ -404,10 +400,11 @@ def test_forged_simple_actions_on_another_customers_licence_are_refused_and_logg
     call = {
         "undo": changes.undo_scheduled_change,
         "reactivate": changes.reactivate,
-        "cancel": lambda s, **kw: changes.cancel_at_period_end(s, reason="", note="", **kw),
+        "cancel": lambda **kw: changes.cancel_at_period_end(reason="", note="", **kw),
     }[action]
-    with pytest.raises(NotAllowed):
-        call(session, customer_id=intruder.id, licence_id=article_licence.id, expected_version=1)
+    with pytest.raises(NotAllowed) as error:
+        call(customer_id=intruder.id, licence_id=article_licence.id, expected_version=1)
+    assert message_for(error.value) == "Licenza non trovata."
     logged = session.exec(select(AuditEntry).where(AuditEntry.action == "forbidden_access")).all()
     assert [entry.actor_customer_id for entry in logged] == [intruder.id]
     assert _fresh(session, article_licence).version == 1

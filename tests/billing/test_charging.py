@@ -1,8 +1,8 @@
 """Charge-then-apply against localstripe and a real SQLite file.
 
-A test-only applier ("test_seats") sets the seats from the request, so these tests pin the
-core's guarantees — idempotency, apply only after payment, documents, audit — independently of
-the purchase/change/renewal use cases built on it.
+A test-only applier, wired by the bootstrap for changes, sets only the seats from the request,
+so these tests pin the core's guarantees — idempotency, apply only after payment, documents,
+audit — independently of the purchase/change/renewal use cases built on it.
 """
 
 from datetime import date
@@ -13,36 +13,47 @@ from sqlmodel import select
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
 from tests.fixtures.localstripe import authenticate_payment_intent, payment_intents_of
 from ts_store.billing import charging
+from ts_store.billing.bootstrap import bootstrap
 from ts_store.billing.errors import ConflictError, NotAllowed
 from ts_store.domain.catalog import load_catalog
+from ts_store.domain.operations import ChangeRequest, OperationContext, OperationKind
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration, CurrentTerm, quote
 from ts_store.payments.gateway import PaymentOutcome
 from ts_store.store import documents, licences
 from ts_store.store.models import AuditEntry, BillingOperation, Customer
+from ts_store.ui.messages import result_text
 
 TODAY = date(2026, 11, 28)
-charging.register_applier(
-    "test_seats", lambda session, licence, request: {"seats": request["seats"]}
-)
+
+
+def _seats_only(licence, request, context):
+    return {"seats": request.effective_now.seats}
+
+
+@pytest.fixture(autouse=True)
+def seats_applier(billing_services):
+    bootstrap(appliers={OperationKind.CHANGE: _seats_only})
 
 
 def _plan(licence, key: str, seats: int = 5, version: int | None = None) -> charging.ChargePlan:
     current = CurrentTerm(
         Configuration("pro", Cycle.MONTHLY, licence.seats), licence.period_start, licence.period_end
     )
+    target = Configuration("pro", Cycle.MONTHLY, seats)
     return charging.ChargePlan(
         idempotency_key=key,
-        kind="test_seats",
         customer_id=licence.customer_id,
         licence_id=licence.id,
         licence_version=licence.version if version is None else version,
-        quote=quote(load_catalog(), TODAY, current, Configuration("pro", Cycle.MONTHLY, seats)),
-        request={"seats": seats},
-        description="Aggiunta utenti",
-        today=TODAY,
-        actor_customer_id=licence.customer_id,
-        line_descriptions={"added_seats": "Utenti aggiunti"},
+        quote=quote(load_catalog(), TODAY, current, target),
+        request=ChangeRequest(target=target, effective_now=target),
+        context=OperationContext(
+            today=TODAY,
+            actor_customer_id=licence.customer_id,
+            description="Aggiunta utenti",
+            line_descriptions={"added_seats": "Utenti aggiunti"},
+        ),
     )
 
 
@@ -63,7 +74,7 @@ async def test_paid_change_is_applied_with_document_and_audit(session, gateway, 
     assert (document.net_cents, document.vat_cents, document.gross_cents) == (3000, 660, 3660)
     assert '"description": "Utenti aggiunti"' in document.lines_json
     actions = session.exec(select(AuditEntry.action)).all()
-    assert "test_seats_applied" in actions
+    assert "change_applied" in actions
 
 
 async def test_same_key_twice_charges_once(session, gateway, stripe_settings, paying_licence):
@@ -86,7 +97,8 @@ async def test_declined_charge_changes_nothing(session, gateway):
 
     result = await charging.execute(_plan(licence, "k-declined"), gateway)
 
-    assert result.status == "failed" and result.message
+    assert (result.status, result.failure_code) == ("failed", "card_declined")
+    assert result_text(result) == "La carta è stata rifiutata dalla banca."
     session.expire_all()
     assert licences.get_licence(session, licence.id).seats == 2
     assert documents.documents_of(session, customer.id) == []
@@ -98,7 +110,10 @@ async def test_without_a_saved_card_nothing_is_charged(session, gateway):
 
     result = await charging.execute(_plan(licence, "k-nocard"), gateway)
 
-    assert (result.status, result.message) == ("failed", charging.NO_CARD_MESSAGE)
+    assert (result.status, result.failure_code) == ("failed", charging.NO_CARD)
+    assert result_text(result) == (
+        "Non c'è una carta salvata per questo account: aggiungila in «Metodi di pagamento»."
+    )
     session.expire_all()
     assert licences.get_licence(session, licence.id).seats == 2
 
@@ -164,19 +179,19 @@ async def test_second_tab_cannot_charge_while_the_first_is_charging(
 ):
     from ts_store.store import operations
 
-    operations.start_operation(
+    tab_one, _ = operations.start_operation(
         session,
         "tab-one",
         customer_id=paying_licence.customer_id,
         licence_id=paying_licence.id,
-        kind="test_seats",
-        status="charging",
+        kind="change",
         lock_key=f"{paying_licence.id}:v{paying_licence.version}",
     )
+    assert operations.claim_operation(session, tab_one, "pending", "charging")
     session.commit()
     with pytest.raises(ConflictError) as error:
         await charging.execute(_plan(paying_licence, "tab-two"), gateway)
-    assert error.value.message == charging.BUSY_MESSAGE
+    assert error.value.code == charging.LICENCE_BUSY
     session.expire_all()
     assert licences.get_licence(session, paying_licence.id).seats == 2
 
@@ -213,7 +228,7 @@ async def test_abandoned_3d_secure_attempt_is_cancelled_in_stripe_when_supersede
     await authenticate_payment_intent(stripe_settings, old.stripe_payment_intent_id, True)
     assert (await gateway.retrieve_payment(old.stripe_payment_intent_id)).status == "failed"
     late = await charging.complete_after_authentication(customer.id, old.id, gateway)
-    assert (late.status, late.message) == ("superseded", charging.SUPERSEDED_MESSAGE)
+    assert (late.status, late.failure_code) == ("superseded", charging.SUPERSEDED)
     session.expire_all()
     assert licences.get_licence(session, licence.id).seats == 3
     assert len(documents.documents_of(session, customer.id)) == 1
@@ -237,7 +252,7 @@ async def test_3d_secure_completed_just_before_a_new_confirm_is_recorded_for_ref
     assert fresh.status == "succeeded"
     session.expire_all()
     old = session.get(BillingOperation, abandoned.operation_id)
-    assert (old.status, old.failure_message) == ("paid_not_applied", charging.LATE_PAYMENT)
+    assert (old.status, old.failure_code) == ("paid_not_applied", charging.LATE_PAYMENT)
     assert licences.get_licence(session, licence.id).seats == 3
     assert len(documents.documents_of(session, customer.id)) == 1
     assert "late_payment_to_refund" in session.exec(select(AuditEntry.action)).all()
@@ -270,7 +285,7 @@ async def test_no_answer_from_stripe_keeps_the_lock_and_a_retry_resends_the_same
         max_network_retries=0,
     )
     first = await charging.execute(_plan(paying_licence, "no-answer"), silent)
-    assert (first.status, first.message) == ("unknown", charging.UNKNOWN_OUTCOME)
+    assert (first.status, first.failure_code) == ("unknown", charging.PAYMENT_UNKNOWN)
 
     with pytest.raises(ConflictError):  # a new attempt could charge twice: refused
         await charging.execute(_plan(paying_licence, "impatient-new-key"), gateway)
@@ -307,7 +322,6 @@ async def test_late_success_of_a_failed_attempt_after_a_newer_one_is_not_applied
             client_secret=None,
             amount_cents=operation.amount_cents,
             decline_code=None,
-            message=None,
             metadata={},
         ),
     )

@@ -46,7 +46,7 @@ def issued(session):
 
 def test_owner_lists_the_document_with_its_lines(session, issued):
     customer, _document = issued
-    [view] = documents_for(session, customer.id)
+    [view] = documents_for(customer.id)
     assert (view.number, view.gross_cents) == ("2026/000001", 3660)
     [line] = view.lines
     assert (line.quantity, line.days, line.period_days, line.amount_cents) == (3, 12, 30, 3000)
@@ -55,9 +55,9 @@ def test_owner_lists_the_document_with_its_lines(session, issued):
 def test_another_customer_cannot_open_the_document(session, issued):
     _, document = issued
     intruder = make_customer(session)
-    assert documents_for(session, intruder.id) == []
+    assert documents_for(intruder.id) == []
     with pytest.raises(NotAllowed):
-        document_for(session, intruder.id, document.id)
+        document_for(intruder.id, document.id)
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -74,7 +74,7 @@ def _pdf_text(pdf: bytes) -> str:
 
 def test_pdf_is_a_pdf_with_number_lines_and_totals_in_euro(session, issued):
     customer, document = issued
-    pdf = document_pdf(document_for(session, customer.id, document.id), "IVA 22%")
+    pdf = document_pdf(document_for(customer.id, document.id), "IVA 22%")
     assert pdf.startswith(b"%PDF-")
     text = _pdf_text(pdf).replace("\xa0", " ")
     for expected in (

@@ -58,7 +58,7 @@ def _check(session, schema, customer_id: int, document) -> dict:
     assert [line["total_cents"] for line in figures["lines"]] == [
         line["amount_cents"] for line in lines
     ]
-    view = document_for(session, customer_id, document.id)
+    view = document_for(customer_id, document.id)
     text = pdf_text(document_pdf(view, "IVA 22%"))
     for line in figures["lines"]:
         assert f"\n{_euro(line['total_cents'])}\n" in text

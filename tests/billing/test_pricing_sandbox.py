@@ -9,6 +9,7 @@ import pytest
 from ts_store.billing import pricing_sandbox
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import InputError
+from ts_store.ui.messages import message_for
 
 ARTICLE_CHANGE = {
     "today": "2026-11-28",
@@ -72,27 +73,27 @@ def test_new_purchase_business_annual_3_users_on_28_nov():
 def test_invalid_toml_names_the_catalogue():
     error = _error("currency = ", ARTICLE_CHANGE)
     assert error.field == "catalog"
-    assert error.message.startswith("Catalogo di prova: TOML non valido")
+    assert message_for(error).startswith("Catalogo di prova: TOML non valido")
 
 
 def test_plan_error_in_the_draft_names_the_plan_and_the_field():
     error = _error(_with_pro_monthly(-5), ARTICLE_CHANGE)
     assert error.field == "catalog"
-    assert error.message == (
+    assert message_for(error) == (
         "Catalogo di prova, piano 'pro' (n. 2), campo 'monthly_cents': deve essere un numero "
         "intero ≥ 0, trovato -5"
     )
 
 
 def test_empty_draft_asks_for_a_catalogue():
-    assert _error("  ", ARTICLE_CHANGE).message == (
+    assert message_for(_error("  ", ARTICLE_CHANGE)) == (
         "Catalogo: incolla o scrivi il catalogo (TOML)."
     )
 
 
 def test_draft_over_50000_characters_is_refused():
     error = _error(_live() + "#" * 50_000, ARTICLE_CHANGE)
-    assert error.field == "catalog" and "50000" in error.message
+    assert error.field == "catalog" and "50000" in message_for(error)
 
 
 @pytest.mark.parametrize(
@@ -112,19 +113,19 @@ def test_draft_over_50000_characters_is_refused():
 def test_bad_form_value_names_its_field(field, value, expected):
     error = _error(_live(), {**ARTICLE_CHANGE, field: value})
     assert error.field == field
-    assert error.message.startswith(expected)
+    assert message_for(error).startswith(expected)
 
 
 def test_today_outside_the_period_points_at_the_date():
     error = _error(_live(), {**ARTICLE_CHANGE, "today": "2026-12-15"})
     assert error.field == "today"
-    assert "fuori dal periodo in corso" in error.message
+    assert "fuori dal periodo in corso" in message_for(error)
 
 
 def test_users_above_the_plan_maximum_point_at_the_users():
     error = _error(_live(), {**ARTICLE_CHANGE, "target_plan": "smart", "target_seats": "9"})
     assert error.field == "target_seats"
-    assert "Smart" in error.message
+    assert "Smart" in message_for(error)
 
 
 def test_a_plan_added_in_the_draft_can_be_quoted():

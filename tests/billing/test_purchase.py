@@ -11,12 +11,14 @@ from tests.fixtures.localstripe import (
     payment_intents_of,
 )
 from ts_store.billing import cards, charging, purchase
-from ts_store.billing.errors import InputError, NotAllowed
+from ts_store.billing.errors import InputError, NotAllowed, PaymentProblem
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration
-from ts_store.payments.errors import CardError
 from ts_store.store import customers, documents, licences
 from ts_store.store.models import BillingOperation
+from ts_store.ui.messages import message_for, result_text, text
+
+NO_CARD_TEXT = "Non c'è una carta salvata per questo account: aggiungila in «Metodi di pagamento»."
 
 PRO_ANNUAL_5 = Configuration("pro", Cycle.ANNUAL, 5)
 
@@ -51,7 +53,7 @@ async def _buy(trial, gateway, key="buy-1", target=PRO_ANNUAL_5):
 
 
 def _ready(session, trial):
-    purchase.save_billing_profile(session, trial.customer_id, VALID_BILLING)
+    purchase.save_billing_profile(trial.customer_id, VALID_BILLING)
     session.commit()
 
 
@@ -71,12 +73,12 @@ def test_preview_pro_annual_5_users_is_the_quote_contract():
 def test_invalid_billing_profile_names_each_field_and_stores_nothing(session, trial):
     with pytest.raises(purchase.BillingProfileInvalid) as error:
         purchase.save_billing_profile(
-            session,
             trial.customer_id,
             {**VALID_BILLING, "vat_number": "12345678901", "postal_code": "2012"},
         )
     assert set(error.value.errors) == {"vat_number", "postal_code"}
     assert error.value.errors["vat_number"].startswith("Partita IVA")
+    assert message_for(error.value) == error.value.errors[error.value.field]
     assert customers.billing_profile(session, trial.customer_id) is None
 
 
@@ -111,11 +113,12 @@ async def test_declined_card_is_refused_at_the_card_step_and_the_trial_stays(
 ):
     """localstripe declines these when the Card Element confirms the SetupIntent."""
     _ready(session, trial)
-    with pytest.raises(CardError) as error:
+    with pytest.raises(PaymentProblem) as error:
         await _save_card(session, gateway, stripe_settings, trial.customer_id, number)
-    assert error.value.message
+    assert error.value.code == "card_not_verified" and message_for(error.value)
     result = await _buy(trial, gateway)
-    assert (result.status, result.message) == ("failed", charging.NO_CARD_MESSAGE)
+    assert (result.status, result.failure_code) == ("failed", charging.NO_CARD)
+    assert result_text(result) == NO_CARD_TEXT
     session.expire_all()
     assert licences.get_licence(session, trial.id).status == "trial"
 
@@ -158,7 +161,11 @@ async def test_active_licence_is_never_bought_again(session, gateway):
     active = make_active_licence(session, customer.id)
     with pytest.raises(NotAllowed) as error:
         await _buy(active, gateway)
-    assert error.value.message == purchase.ALREADY_ACTIVE
+    assert error.value.code == purchase.ALREADY_ACTIVE
+    assert message_for(error.value) == (
+        "La licenza è già attiva: non serve acquistarne un'altra. Per utenti e piano usa "
+        "«Aggiorna servizi» o «Cambia piano»."
+    )
 
 
 async def test_forged_purchase_of_another_customers_trial_is_refused(session, gateway, trial):
@@ -177,7 +184,10 @@ async def test_forged_purchase_of_another_customers_trial_is_refused(session, ga
 async def test_purchase_without_billing_data_is_refused(session, gateway, trial):
     with pytest.raises(InputError) as error:
         await _buy(trial, gateway)
-    assert error.value.message == purchase.PROFILE_MISSING
+    assert error.value.code == purchase.PROFILE_MISSING
+    assert message_for(error.value) == (
+        "I tuoi dati: completa i dati di fatturazione prima di acquistare."
+    )
 
 
 def test_expired_trial_can_be_bought_within_the_60_days_of_retention(session):
@@ -185,18 +195,18 @@ def test_expired_trial_can_be_bought_within_the_60_days_of_retention(session):
     expired = make_trial(
         session, customer.id, trial_ends_on=date(2026, 10, 1), status="trial_expired"
     )
-    assert purchase.load_purchasable(session, customer.id, expired.id).licence_id == expired.id
+    assert purchase.load_purchasable(customer.id, expired.id).licence_id == expired.id
     too_old = make_trial(
         session, customer.id, trial_ends_on=date(2026, 9, 1), status="trial_expired"
     )
     with pytest.raises(NotAllowed):
-        purchase.load_purchasable(session, customer.id, too_old.id)
+        purchase.load_purchasable(customer.id, too_old.id)
 
 
 def test_business_below_3_users_names_the_seats_field():
     with pytest.raises(InputError) as error:
         purchase.preview(Configuration("business", Cycle.MONTHLY, 2), date(2026, 11, 28))
-    assert error.value.field == "seats" and "almeno 3" in error.value.message
+    assert error.value.field == "seats" and "almeno 3" in message_for(error.value)
 
 
 async def test_charge_declined_at_confirm_changes_nothing_and_a_new_key_can_retry(
@@ -208,7 +218,7 @@ async def test_charge_declined_at_confirm_changes_nothing_and_a_new_key_can_retr
 
     declined = await _buy(trial, gateway, key="attempt-1")
 
-    assert declined.status == "failed" and declined.message.startswith("La carta")
+    assert declined.status == "failed" and result_text(declined).startswith("La carta")
     session.expire_all()
     assert licences.get_licence(session, trial.id).status == "trial"
     assert documents.documents_of(session, trial.customer_id) == []
@@ -258,15 +268,16 @@ async def test_stale_wizard_after_a_purchase_in_another_tab_is_refused(
     assert (await _buy(trial, gateway, key="tab-1")).status == "succeeded"
     with pytest.raises(NotAllowed) as error:  # the other tab's click: already active now
         await _buy(trial, gateway, key="tab-2")
-    assert error.value.message == purchase.ALREADY_ACTIVE
+    assert error.value.code == purchase.ALREADY_ACTIVE
 
 
 def test_suspended_licence_is_recovered_by_the_card_not_bought_again(session):
     customer = make_customer(session)
     suspended = make_active_licence(session, customer.id, status="suspended")
     with pytest.raises(NotAllowed) as error:
-        purchase.load_purchasable(session, customer.id, suspended.id)
-    assert error.value.message == purchase.SUSPENDED
+        purchase.load_purchasable(customer.id, suspended.id)
+    assert error.value.code == purchase.SUSPENDED
+    assert message_for(error.value).startswith("La licenza è sospesa per un rinnovo non pagato")
 
 
 def test_expired_trial_after_retention_says_the_data_is_gone(session):
@@ -275,17 +286,18 @@ def test_expired_trial_after_retention_says_the_data_is_gone(session):
         session, customer.id, trial_ends_on=date(2026, 9, 1), status="trial_expired"
     )
     with pytest.raises(NotAllowed) as error:
-        purchase.load_purchasable(session, customer.id, too_old.id)
-    assert error.value.message == purchase.DATA_GONE
+        purchase.load_purchasable(customer.id, too_old.id)
+    assert error.value.code == purchase.DATA_GONE
+    assert message_for(error.value) == text("data_gone")
 
 
 def test_form_is_prefilled_from_the_account_until_a_profile_is_saved(session, trial):
-    fields = purchase.billing_profile_fields(session, trial.customer_id)
+    fields = purchase.billing_profile_fields(trial.customer_id)
     assert set(fields) == {"company_name", "invoice_email"}
     assert fields["company_name"] == "Bianchi S.r.l." and fields["invoice_email"].endswith(".it")
-    purchase.save_billing_profile(session, trial.customer_id, VALID_BILLING)
+    purchase.save_billing_profile(trial.customer_id, VALID_BILLING)
     session.commit()
-    assert purchase.billing_profile_fields(session, trial.customer_id) == VALID_BILLING
+    assert purchase.billing_profile_fields(trial.customer_id) == VALID_BILLING
 
 
 async def test_receipt_is_only_for_its_customer(session, gateway, stripe_settings, trial):
@@ -293,12 +305,12 @@ async def test_receipt_is_only_for_its_customer(session, gateway, stripe_setting
     await _save_card(session, gateway, stripe_settings, trial.customer_id, "4242424242424242")
     result = await _buy(trial, gateway)
     session.expire_all()
-    receipt = purchase.receipt(session, trial.customer_id, result.operation_id)
+    receipt = purchase.receipt(trial.customer_id, result.operation_id)
     assert (receipt.document_number, receipt.gross_cents) == ("2026/000001", 152500)
     assert receipt.renewal.on == date(2027, 11, 28) and receipt.renewal.gross_cents == 152500
     intruder = make_customer(session)
     with pytest.raises(NotAllowed):
-        purchase.receipt(session, intruder.id, result.operation_id)
+        purchase.receipt(intruder.id, result.operation_id)
 
 
 async def test_resume_payment_keeps_a_waiting_3d_secure_and_records_the_end(

@@ -22,9 +22,13 @@ from tests.billing.test_renewals import ROOT, _command_env
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
 from tests.fixtures.localstripe import authenticate_payment_intent, payment_intents_of
 from ts_store.billing import charging, reconciliation
+from ts_store.domain.operations import RenewalRequest
+from ts_store.domain.periods import Cycle
+from ts_store.domain.quote import Configuration
 from ts_store.payments.errors import PaymentsUnavailable
 from ts_store.store import documents, licences
 from ts_store.store.models import AuditEntry, BillingOperation, Customer, utcnow
+from ts_store.ui.messages import text
 
 LATER = timedelta(minutes=16)  # past reconciliation.STALE_AFTER
 
@@ -113,7 +117,10 @@ async def test_unknown_outcome_that_stripe_never_received_is_closed_and_unlocked
 
     closed = _operation(session, first.operation_id)
     assert (closed.status, closed.lock_key) == ("failed", None)
-    assert closed.failure_message == reconciliation.NOT_STARTED
+    assert closed.failure_code == reconciliation.NOT_STARTED
+    assert text(closed.failure_code) == (
+        "Il pagamento non è partito: nessun addebito è stato fatto. Puoi confermare di nuovo."
+    )
     assert "nessun pagamento in Stripe" in report.settled[0]
     assert licences.get_licence(session, paying_licence.id).seats == 2
     customer = session.get(Customer, paying_licence.customer_id)
@@ -171,7 +178,12 @@ async def test_crashed_renewal_never_sent_is_handed_back_to_the_renewal_job(
     session, gateway, paying_licence
 ):
     plan = _plan(paying_licence, "renewal:crash")
-    renewal_plan = charging.ChargePlan(**{**plan.__dict__, "kind": "renewal"})
+    renewal = RenewalRequest(
+        period_end=paying_licence.period_end,
+        anchor_day=paying_licence.anchor_day,
+        configuration=Configuration("pro", Cycle.MONTHLY, 2),
+    )
+    renewal_plan = charging.ChargePlan(**{**plan.__dict__, "request": renewal})
     with pytest.raises(asyncio.CancelledError):
         await charging.execute(renewal_plan, LostAnswer(gateway, reaches_stripe=False, crash=True))
     [operation] = session.exec(select(BillingOperation)).all()
@@ -247,7 +259,10 @@ async def test_late_payment_is_refunded_in_full_once(session, gateway, stripe_se
     again = await reconciliation.settle_and_refund(gateway=gateway)
 
     refunded = _operation(session, late.id)
-    assert (refunded.status, refunded.failure_message) == ("refunded", reconciliation.REFUNDED)
+    assert (refunded.status, refunded.failure_code) == ("refunded", reconciliation.REFUNDED)
+    assert text(refunded.failure_code) == (
+        "Pagamento arrivato in ritardo e non applicato: rimborsato per intero."
+    )
     [refund] = _refunds_of(stripe_settings, late.stripe_payment_intent_id)
     assert refund["amount"] == late.amount_cents
     assert refund["metadata"] == {"ts_store_operation_id": str(late.id)}
@@ -291,10 +306,11 @@ async def test_payment_already_refunded_by_staff_is_not_refunded_twice(
     report = await reconciliation.settle_and_refund(gateway=gateway)
 
     settled = _operation(session, late.id)
-    assert (settled.status, settled.failure_message) == (
+    assert (settled.status, settled.failure_code) == (
         "refunded",
         reconciliation.ALREADY_REFUNDED,
     )
+    assert text(settled.failure_code).endswith("era già stato rimborsato.")
     assert "già rimborsato" in report.refunded[0]
     assert len(_refunds_of(stripe_settings, late.stripe_payment_intent_id)) == 1
 

@@ -39,6 +39,7 @@ from ts_store.domain.renewal import (
 )
 from ts_store.store import audit, customers, documents, licences, payment_methods
 from ts_store.store.models import AuditEntry, BillingOperation
+from ts_store.ui.messages import text
 from ts_store.ui.pages.lab import parse_lab_date
 from ts_store.ui.pages.myarea import describe_notes, licence_actions
 
@@ -437,7 +438,8 @@ async def test_renewal_without_a_saved_card_goes_past_due_without_calling_stripe
     report = await renewals.renew_due(date(2026, 12, 10), gateway)
 
     [event] = report.events
-    assert event.action == "past_due" and "Metodi di pagamento" in event.message
+    assert (event.action, event.code) == ("past_due", "no_card")
+    assert "Metodi di pagamento" in text(event.code, **event.params)
     assert _reload(session, licence).status == "past_due"
 
 
@@ -448,7 +450,8 @@ async def test_off_session_3d_secure_renewal_counts_as_a_failed_attempt(session,
     report = await renewals.renew_due(date(2026, 12, 10), gateway)
 
     [event] = report.events
-    assert event.action == "past_due" and "3-D Secure" in event.message
+    assert (event.action, event.code) == ("past_due", "renewal_authentication_needed")
+    assert "3-D Secure" in text(event.code, **event.params)
     state = _reload(session, licence)
     assert (state.status, state.next_retry_on) == ("past_due", date(2026, 12, 11))
     await give_card(session, gateway, customer, OK_CARD)
@@ -565,7 +568,7 @@ async def test_lab_walk_dates_each_document_on_its_renewal_day_and_plays_the_lad
         date(2026, 12, 17),
         date(2026, 12, 24),
     ]
-    rows = {item.view.id: item for item in renewals.schedule(session, date(2027, 1, 31))}
+    rows = {item.view.id: item for item in renewals.schedule(date(2027, 1, 31))}
     assert rows[paid.id].view.renewal.on == date(2027, 2, 10)
     assert rows[paid.id].view.renewal.gross_cents == PRO_2_MONTHLY_GROSS
     assert rows[unpaid.id].view.open_amount_gross_cents == PRO_2_MONTHLY_GROSS

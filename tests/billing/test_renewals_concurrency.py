@@ -33,6 +33,7 @@ from tests.billing.test_renewals import (
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
 from tests.fixtures.localstripe import payment_intents_of
 from ts_store.billing import renewals
+from ts_store.billing.bootstrap import bootstrap
 from ts_store.payments.config import StripeSettings
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store import documents, licences
@@ -109,6 +110,7 @@ def _run_in_process(db_url: str, settings: dict, today: str, barrier, results) -
 
     async def run():
         gateway = StripeGateway(StripeSettings(**settings))
+        bootstrap(gateway=gateway)  # what the command does in its own process
         try:
             return await renewals.renew_due(date.fromisoformat(today), gateway)
         finally:

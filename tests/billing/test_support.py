@@ -6,20 +6,22 @@ from ts_store.billing import support
 from ts_store.billing.errors import InputError
 from ts_store.store import customers, licences
 from ts_store.store.support import support_requests_of
+from ts_store.ui.messages import message_for
 
 
 @pytest.fixture
 def two_customers(session):
     a = customers.add_customer(session, email="a@x.it", password_hash="x", company_name="A")
     b = customers.add_customer(session, email="b@x.it", password_hash="x", company_name="B")
+    session.commit()
     return a, b
 
 
 def test_request_is_stored_with_its_licence(session, two_customers):
     a, _ = two_customers
     licence = licences.add_licence(session, customer_id=a.id, status="trial")
+    session.commit()
     support.send_request(
-        session,
         customer_id=a.id,
         subject="Fatturazione e pagamenti",
         message="Vorrei la fattura di ottobre.",
@@ -32,15 +34,16 @@ def test_request_is_stored_with_its_licence(session, two_customers):
 def test_request_naming_another_customers_licence_is_refused(session, two_customers):
     a, b = two_customers
     foreign = licences.add_licence(session, customer_id=b.id, status="trial")
+    session.commit()
     with pytest.raises(InputError) as error:
         support.send_request(
-            session,
             customer_id=a.id,
             subject="Altro",
             message="Messaggio di prova lungo",
             licence_id=foreign.id,
         )
     assert error.value.field == "licence_id"
+    assert message_for(error.value) == "Licenza: la licenza indicata non è tua."
     assert support_requests_of(session, a.id) == []
 
 
@@ -56,8 +59,7 @@ def test_invalid_request_names_the_field_and_stores_nothing(
 ):
     a, _ = two_customers
     with pytest.raises(InputError) as error:
-        support.send_request(
-            session, customer_id=a.id, subject=subject, message=message, licence_id=None
-        )
+        support.send_request(customer_id=a.id, subject=subject, message=message, licence_id=None)
     assert error.value.field == field
+    assert message_for(error.value).startswith(("Argomento:", "Messaggio:"))
     assert support_requests_of(session, a.id) == []

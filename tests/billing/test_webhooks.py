@@ -12,7 +12,9 @@ from starlette.applications import Starlette
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
 from tests.fixtures.localstripe import authenticate_payment_intent, forwarded_webhooks
 from ts_store.billing import charging, webhooks
+from ts_store.billing.bootstrap import bootstrap
 from ts_store.domain.catalog import load_catalog
+from ts_store.domain.operations import ChangeRequest, OperationContext, OperationKind
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration, CurrentTerm, quote
 from ts_store.payments.errors import PaymentsUnavailable
@@ -23,7 +25,16 @@ from ts_store.store.db import session_scope
 from ts_store.store.models import BillingOperation, StripeEvent
 
 SECRET = "whsec_test_webhooks"
-charging.register_applier("webhook_seats", lambda s, licence, request: {"seats": request["seats"]})
+
+
+@pytest.fixture(autouse=True)
+def seats_applier(billing_services):
+    """Changes apply only their seats here: the webhook's part is what these tests pin."""
+    bootstrap(
+        appliers={
+            OperationKind.CHANGE: lambda licence, request, context: {"seats": request.target.seats}
+        }
+    )
 
 
 @pytest.fixture
@@ -52,18 +63,17 @@ async def waiting_for_3ds(session, gateway):
     term = CurrentTerm(
         Configuration("pro", Cycle.MONTHLY, 2), licence.period_start, licence.period_end
     )
+    target = Configuration("pro", Cycle.MONTHLY, 4)
     plan = charging.ChargePlan(
         idempotency_key="wh-3ds",
-        kind="webhook_seats",
         customer_id=customer.id,
         licence_id=licence.id,
         licence_version=licence.version,
-        quote=quote(
-            load_catalog(), licence.period_start, term, Configuration("pro", Cycle.MONTHLY, 4)
+        quote=quote(load_catalog(), licence.period_start, term, target),
+        request=ChangeRequest(target=target, effective_now=target),
+        context=OperationContext(
+            today=licence.period_start, actor_customer_id=None, description="test"
         ),
-        request={"seats": 4},
-        description="test",
-        today=licence.period_start,
     )
     result = await charging.execute(plan, gateway)
     assert result.status == "requires_action"

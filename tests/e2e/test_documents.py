@@ -26,7 +26,9 @@ LINE = {
 
 
 def _issue(session, customer_id: int, key: str):
-    operation, _ = operations.start_operation(session, key, customer_id=customer_id, kind="e2e")
+    operation, _ = operations.start_operation(
+        session, key, customer_id=customer_id, kind="purchase"
+    )
     document = documents.issue_document(
         session,
         operation_id=operation.id,

@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.helpers import login, set_today, text_of
+from tests.e2e.helpers import login, set_today, simulated_today, text_of
 from tests.fixtures.app import screenshots
 from tests.fixtures.factories import (
     PASSWORD,
@@ -23,7 +23,6 @@ from tests.fixtures.factories import (
     make_customer,
     save_billing_profile,
 )
-from ts_store.billing.clock import simulated_today
 from ts_store.payments.gateway import StripeGateway
 
 pytestmark = pytest.mark.e2e
@@ -54,8 +53,7 @@ def _login_as_product_team(page, app, email: str) -> None:
 def test_product_team_sets_a_date_runs_renewals_and_sees_the_documents(
     page, browser, running_app, stripe_settings
 ):
-    with running_app.session() as session:
-        previous_date = simulated_today(session)
+    previous_date = simulated_today(running_app)
     set_today(running_app, date(2026, 11, 28))
     tag = uuid.uuid4().hex[:8]
     with running_app.session() as session:
@@ -123,8 +121,7 @@ def test_product_team_sets_a_date_runs_renewals_and_sees_the_documents(
 def test_product_team_tries_a_draft_price_and_sees_the_article_rateo_at_the_new_price(
     page, running_app
 ):
-    with running_app.session() as session:
-        previous_date = simulated_today(session)
+    previous_date = simulated_today(running_app)
     set_today(running_app, date(2026, 11, 28))
     tag = uuid.uuid4().hex[:8]
     with running_app.session() as session:

@@ -78,7 +78,7 @@ SAMPLES: dict[MessageKind, dict] = {
         "card_brand": "visa",
         "card_last4": "0341",
         "failure_code": "card_declined",
-        "failure_params": {},
+        "failure_params": {"decline_code": "card_declined"},
         "next_retry_on": "2026-12-11",
         "suspension_on": "2026-12-24",
     },
@@ -222,7 +222,7 @@ def test_renewal_failure_says_amount_card_reason_retry_and_suspension_dates():
     for expected in (
         "152,50\xa0€",
         "Visa che termina con 0341",
-        "La banca non ha autorizzato il pagamento.",
+        "La carta è stata rifiutata dalla banca.",  # the words the pages use for the code
         "Prossimo tentativo: 11/12/2026",
         "Sospensione se non pagato: 24/12/2026",
         f"{URL}/myarea/metodi-di-pagamento",

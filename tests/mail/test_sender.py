@@ -11,7 +11,7 @@ from sqlmodel import Session
 from tests.billing.test_documents import LINE, _pdf_text
 from tests.fixtures.factories import make_customer
 from tests.fixtures.smtp import body_text
-from ts_store.billing import accounts, clock, notifications
+from ts_store.billing import accounts, notifications
 from ts_store.domain.notifications import MessageKind
 from ts_store.mail.sender import SenderConfig, send_due
 from ts_store.store import documents, operations
@@ -21,11 +21,9 @@ from ts_store.store.models import OutboxMessage, utcnow
 def _register(engine, email="mario@rossi.it"):
     with Session(engine) as session:
         accounts.register(
-            session,
             email=email,
             password="Password2026",
             company_name="Rossi S.r.l.",
-            today=clock.today(session),
         )
         session.commit()
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from tests.fixtures.smtp import SmtpSink
-from ts_store.billing import accounts, clock
+from ts_store.billing import accounts
 from ts_store.store.models import OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,11 +62,9 @@ def crash_setup(db_url, engine, tmp_path):
     for email in (TARGET, OTHER):  # TARGET's welcome is queued first, so it is sent first
         with Session(engine) as session:
             accounts.register(
-                session,
                 email=email,
                 password="Password2026",
                 company_name="Rossi S.r.l.",
-                today=clock.today(session),
             )
             session.commit()
     db_path = Path(db_url.removeprefix("sqlite:///"))

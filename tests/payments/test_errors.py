@@ -1,4 +1,4 @@
-"""Italian messages for Stripe declines, including shapes only real Stripe sends.
+"""Codes (and their Italian words) for Stripe declines, including shapes only real Stripe sends.
 
 localstripe reports every decline as ``card_declined`` without ``decline_code`` and never
 puts the PaymentIntent in a 402; these tests feed the gateway's translation the bodies that
@@ -11,12 +11,8 @@ import pytest
 import stripe
 
 from ts_store.payments import gateway as gw
-from ts_store.payments.errors import (
-    CardError,
-    PaymentsError,
-    PaymentsUnavailable,
-    decline_message,
-)
+from ts_store.payments.errors import CardError, PaymentsError, PaymentsUnavailable
+from ts_store.ui.messages import decline_text, text
 
 
 @pytest.mark.parametrize(
@@ -49,7 +45,7 @@ from ts_store.payments.errors import (
     ],
 )
 def test_decline_message(decline_code: str | None, code: str | None, message: str) -> None:
-    assert decline_message(decline_code, code) == message
+    assert decline_text(decline_code, code) == message
 
 
 def card_error(body: dict) -> stripe.CardError:
@@ -65,9 +61,22 @@ def test_real_stripe_insufficient_funds_on_attach_gets_its_own_message() -> None
         )
     )
     assert isinstance(error, CardError)
-    assert (error.decline_code, error.message) == (
+    assert (error.code, error.decline_code, error.stripe_code) == (
+        "card_declined",
         "insufficient_funds",
-        "Fondi insufficienti sulla carta.",
+        "card_declined",
+    )
+    assert decline_text(error.decline_code, error.stripe_code) == "Fondi insufficienti sulla carta."
+
+
+def test_real_stripe_unknown_decline_code_keeps_the_generic_text_of_its_error_code() -> None:
+    """`call_issuer` has no text of its own: the error code `card_declined` words it."""
+    error = gw._translate(
+        card_error({"type": "card_error", "code": "card_declined", "decline_code": "call_issuer"})
+    )
+    assert (error.decline_code, error.stripe_code) == ("call_issuer", "card_declined")
+    assert text(error.code, decline_code=error.decline_code, stripe_code=error.stripe_code) == (
+        "La carta è stata rifiutata dalla banca."
     )
 
 
@@ -85,7 +94,9 @@ def test_real_stripe_decline_on_charge_keeps_the_payment_intent() -> None:
         "pi_1",
         "insufficient_funds",
     )
-    assert outcome.message == "Fondi insufficienti sulla carta."
+    assert decline_text(outcome.decline_code, outcome.stripe_code) == (
+        "Fondi insufficienti sulla carta."
+    )
 
 
 def test_real_stripe_authentication_required_off_session_becomes_requires_action() -> None:
@@ -118,5 +129,6 @@ def test_other_stripe_errors_map_to_payments_errors(
 ) -> None:
     translated = gw._translate(error)
     assert type(translated) is expected
-    assert translated.message  # Italian, safe to show
-    assert "bad key" not in translated.message
+    assert translated.code in ("payments_unavailable", "payments_internal")
+    assert text(translated.code).startswith(("Il servizio di pagamento", "Errore nel servizio"))
+    assert "bad key" not in text(translated.code)

@@ -12,8 +12,9 @@ import itertools
 import pytest
 
 from tests.fixtures.localstripe import confirm_setup_intent_with_card
-from ts_store.payments.errors import CardError
+from ts_store.payments.errors import CARD_NOT_FOUND, CardError
 from ts_store.payments.gateway import StripeGateway
+from ts_store.ui.messages import decline_text, text
 
 pytestmark = pytest.mark.stripe
 
@@ -79,7 +80,8 @@ async def test_setup_intent_of_another_customer_is_refused(gateway: StripeGatewa
     await confirm_setup_intent_with_card(gateway.settings, intent.id, "4242424242424242")
     with pytest.raises(CardError) as caught:
         await gateway.card_from_setup_intent(intent.id, intruder)
-    assert caught.value.message.startswith("Carta non trovata")
+    assert caught.value.code == CARD_NOT_FOUND
+    assert text(caught.value.code).startswith("Carta non trovata")
     assert await gateway.list_cards(intruder) == []
 
 
@@ -137,7 +139,8 @@ async def test_declining_card_raises_card_error_on_attach(
     customer_id = await new_customer(gateway)
     with pytest.raises(CardError) as caught:
         await gateway.attach_test_card(customer_id, number)
-    assert caught.value.message == message
+    assert caught.value.code == "card_declined"
+    assert decline_text(caught.value.decline_code, caught.value.stripe_code) == message
     assert caught.value.decline_code == "card_declined"
     assert await gateway.list_cards(customer_id) == []
 

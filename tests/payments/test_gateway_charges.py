@@ -9,6 +9,7 @@ import pytest
 from tests.fixtures.localstripe import authenticate_payment_intent, payment_intents_of
 from ts_store.payments.errors import PaymentsUnavailable
 from ts_store.payments.gateway import StripeGateway
+from ts_store.ui.messages import decline_text
 
 pytestmark = pytest.mark.stripe
 
@@ -39,7 +40,7 @@ async def test_charge_succeeds_with_amount_and_metadata_round_trip(gateway: Stri
     assert outcome.payment_intent_id and outcome.payment_intent_id.startswith("pi_")
     assert outcome.amount_cents == 12_345
     assert outcome.metadata == {"operation_id": "42", "kind": "renewal"}
-    assert (outcome.decline_code, outcome.message, outcome.client_secret) == (None, None, None)
+    assert (outcome.decline_code, outcome.stripe_code, outcome.client_secret) == (None, None, None)
     assert await gateway.retrieve_payment(outcome.payment_intent_id) == outcome
 
 
@@ -50,7 +51,9 @@ async def test_card_0341_attaches_then_the_charge_fails_with_an_italian_message(
     outcome = await charge(gateway, "4000000000000341", 5_000, operation_id="7")
     assert outcome.status == "failed"
     assert outcome.decline_code == "card_declined"
-    assert outcome.message == "La carta è stata rifiutata dalla banca."
+    assert decline_text(outcome.decline_code, outcome.stripe_code) == (
+        "La carta è stata rifiutata dalla banca."
+    )
     assert outcome.amount_cents == 5_000
     assert outcome.metadata == {"operation_id": "7"}
     assert outcome.payment_intent_id is None
@@ -80,7 +83,9 @@ async def test_three_d_secure_failure_is_a_failed_payment(gateway: StripeGateway
     after = await gateway.retrieve_payment(outcome.payment_intent_id)
     assert after.status == "failed"
     assert after.decline_code == "payment_intent_authentication_failure"
-    assert after.message == "Autenticazione 3-D Secure non riuscita."
+    assert decline_text(after.decline_code, after.stripe_code) == (
+        "Autenticazione 3-D Secure non riuscita."
+    )
 
 
 async def test_same_key_twice_charges_once_and_answers_with_the_first_payment(

@@ -1,4 +1,5 @@
-"""Stripe out of reach: callers get PaymentsUnavailable with an Italian message, not a traceback."""
+"""Stripe out of reach: callers get PaymentsUnavailable (worded in Italian by the UI), not a
+traceback."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ts_store.payments import gateway as gateway_module
 from ts_store.payments.config import StripeSettings
 from ts_store.payments.errors import PaymentsUnavailable
 from ts_store.payments.gateway import StripeGateway
+from ts_store.ui.messages import text
 
 MESSAGE = "Il servizio di pagamento non è raggiungibile. Riprova tra qualche minuto."
 
@@ -49,7 +51,8 @@ async def test_closed_port_raises_payments_unavailable(closed_port_url: str) -> 
     gateway = StripeGateway(settings_for(closed_port_url), max_network_retries=0)
     with pytest.raises(PaymentsUnavailable) as caught:
         await gateway.create_customer(email="a@example.it", name="A", metadata={})
-    assert caught.value.message == MESSAGE
+    assert caught.value.code == "payments_unavailable"
+    assert text(caught.value.code) == MESSAGE
 
 
 async def test_charge_on_closed_port_raises_rather_than_reporting_a_decline(

@@ -22,6 +22,7 @@ from ts_store.billing import accounts, changes, charging
 from ts_store.store import documents, licences
 from ts_store.store.db import get_engine
 from ts_store.store.models import AuditEntry, BillingOperation
+from ts_store.ui.messages import text
 from ts_store.ui.pages.licence import LicenceState
 from ts_store.ui.session import SessionState
 
@@ -63,7 +64,7 @@ def plain(value) -> str:
 
 
 def _login(session, customer) -> str:
-    token = accounts.login(session, email=customer.email, password=PASSWORD).token
+    token = accounts.login(email=customer.email, password=PASSWORD).token
     session.commit()
     return token
 
@@ -298,7 +299,8 @@ async def test_cancel_with_reason_refuses_changes_then_reactivate(session, artic
     )
     assert tab.state.cancel_pending and tab.state.can_reactivate
     assert tab.state.status_label == "In disdetta" and tab.state.cancel_end_text == "10/12/2026"
-    assert tab.state.refusal == changes.CANCEL_PENDING and not tab.state.can_confirm
+    assert tab.state.refusal == text(changes.CANCEL_PENDING) and not tab.state.can_confirm
+    assert tab.state.refusal.startswith("La disdetta è in corso: riattiva l'abbonamento")
     stored = _stored(session, licence.id)
     assert (stored.cancel_reason, stored.cancel_note) == ("Costo troppo alto", "Budget")
 
@@ -330,4 +332,5 @@ async def test_an_ended_licence_shows_its_status_and_offers_no_reactivation(sess
     await tab.open(licence.id, "disdetta")
     assert tab.state.status_label == "Terminata"
     assert not tab.state.cancel_pending and not tab.state.can_reactivate
-    assert not tab.state.can_cancel and tab.state.refusal == changes.NOT_ACTIVE
+    assert not tab.state.can_cancel and tab.state.refusal == text(changes.NOT_ACTIVE)
+    assert tab.state.refusal.startswith("La licenza non è attiva")

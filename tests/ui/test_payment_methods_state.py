@@ -52,7 +52,7 @@ def _script(event) -> str:
 
 
 def _login(session, customer) -> str:
-    token = accounts.login(session, email=customer.email, password=PASSWORD).token
+    token = accounts.login(email=customer.email, password=PASSWORD).token
     session.commit()
     return token
 
@@ -208,7 +208,9 @@ async def test_replacement_on_a_past_due_licence_reactivates_it(session, gateway
 
 
 def _issue(session, customer_id: int, key: str) -> int:
-    operation, _ = operations.start_operation(session, key, customer_id=customer_id, kind="x")
+    operation, _ = operations.start_operation(
+        session, key, customer_id=customer_id, kind="purchase"
+    )
     document = documents.issue_document(
         session,
         operation_id=operation.id,

@@ -19,7 +19,7 @@ def today(monkeypatch):
 
 def _tab(session, role: str) -> PricingLabState:
     customer = make_customer(session, role=role)
-    token = accounts.login(session, email=customer.email, password=PASSWORD).token
+    token = accounts.login(email=customer.email, password=PASSWORD).token
     session.commit()
     root = rx.State(_reflex_internal_init=True)
     root.get_substate(SessionState.get_full_name().split(".")).session_token = token

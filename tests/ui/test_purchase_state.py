@@ -32,10 +32,11 @@ from tests.fixtures.localstripe import (
     payment_intents_of,
 )
 from ts_store.billing import accounts, cards, charging, purchase
-from ts_store.billing.catalog import current_catalog
+from ts_store.billing.catalog import catalog_from_file
 from ts_store.store import customers, documents, licences
 from ts_store.store.db import get_engine
 from ts_store.store.models import AuditEntry, BillingOperation
+from ts_store.ui.messages import text
 from ts_store.ui.pages.purchase import (
     CONFIGURE,
     CONFIRM,
@@ -106,7 +107,7 @@ def trial(session):
 
 
 def _login(session, customer) -> str:
-    token = accounts.login(session, email=customer.email, password=PASSWORD).token
+    token = accounts.login(email=customer.email, password=PASSWORD).token
     session.commit()
     return token
 
@@ -191,7 +192,8 @@ async def test_load_of_an_active_licence_says_it_is_already_active(session):
     active = make_active_licence(session, customer.id)
     tab = Page(_login(session, customer))
     await tab.load(active.id)
-    assert tab.state.load_error == purchase.ALREADY_ACTIVE and not tab.state.loaded
+    assert tab.state.load_error == text(purchase.ALREADY_ACTIVE) and not tab.state.loaded
+    assert tab.state.load_error.startswith("La licenza è già attiva")
 
 
 async def test_load_with_a_malformed_id_or_no_login(session, trial):
@@ -429,7 +431,7 @@ async def test_page_claiming_an_unconfirmed_card_is_not_believed(session, page, 
     assert page.state.step == PAYMENT and page.state.card_message
     assert _names(chained) == ["open_card_form"]  # a fresh SetupIntent for the next try
     session.expire_all()
-    assert cards.card_on_file(session, customer.id, TODAY) is None
+    assert cards.card_on_file(customer.id, TODAY) is None
 
 
 async def test_card_declined_by_stripe_js_shows_the_reason_and_a_new_form(page, trial, session):
@@ -632,7 +634,9 @@ async def test_missing_billing_profile_is_refused_at_conferma(session, gateway, 
     tab.state.step = PAYMENT  # as if step 1 had been skipped
     await tab.send(PurchaseState.use_saved_card)
     await tab.send(PurchaseState.confirm_purchase)
-    assert tab.state.result_message == purchase.PROFILE_MISSING and tab.state.step == CONFIRM
+    assert tab.state.result_message == text(purchase.PROFILE_MISSING)
+    assert tab.state.result_message.startswith("I tuoi dati: completa i dati di fatturazione")
+    assert tab.state.step == CONFIRM
     assert _operations(session, licence.id) == []
 
 
@@ -650,7 +654,7 @@ async def test_a_changed_catalogue_file_shows_in_the_wizard_after_a_restart(
         encoding="utf-8",
     )
     monkeypatch.setenv("TS_STORE_CATALOG", str(catalogue))
-    current_catalog.cache_clear()  # what a restart of the app does
+    catalog_from_file.cache_clear()  # what a restart of the app does
     try:
         customer, licence = trial
         tab = Page(_login(session, customer))
@@ -663,4 +667,4 @@ async def test_a_changed_catalogue_file_shows_in_the_wizard_after_a_restart(
         assert plain(tab.state.preview.net) == "198,00 €"
         assert "risparmi 21,00 €" in plain(tab.state.annual_saving)
     finally:
-        current_catalog.cache_clear()
+        catalog_from_file.cache_clear()

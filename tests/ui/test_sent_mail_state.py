@@ -19,7 +19,7 @@ def _tab(session, role: str | None, state_class):
     root = rx.State(_reflex_internal_init=True)
     if role is not None:
         customer = make_customer(session, role=role)
-        token = accounts.login(session, email=customer.email, password=PASSWORD).token
+        token = accounts.login(email=customer.email, password=PASSWORD).token
         session.commit()
         root.get_substate(SessionState.get_full_name().split(".")).session_token = token
     return root.get_substate(state_class.get_full_name().split("."))

@@ -24,6 +24,7 @@ import sys
 from datetime import date
 
 from ts_store.billing import clock, einvoice_commands
+from ts_store.billing.bootstrap import bootstrap
 from ts_store.billing.reconciliation import settle_and_refund
 from ts_store.billing.reminders import send_reminders
 from ts_store.billing.renewals import renew_due
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    bootstrap()
     if args.command in einvoice_commands.COMMANDS:
         return einvoice_commands.run(args)
     if args.command == "renew":

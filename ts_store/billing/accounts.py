@@ -17,17 +17,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from ts_store.billing import clock
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import InputError
 from ts_store.billing.notifications import notify_account
 from ts_store.domain.lifecycle import LicenceStatus
 from ts_store.domain.notifications import MessageKind
 from ts_store.store import audit, customers, licences
+from ts_store.store.db import session_scope
 from ts_store.store.models import Customer, Licence, utcnow
 
 SESSION_LIFETIME = timedelta(days=14)
 MIN_PASSWORD_LENGTH = 10
-LOGIN_FAILED = "Email o password non corretti."
+LOGIN_FAILED = "login_failed"
+PRODUCT_TEAM = "product_team"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -42,16 +45,26 @@ class LoggedIn:
     token: str
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is behind a session token, as the pages show it."""
+
+    customer_id: int
+    company_name: str
+    email: str
+    is_product_team: bool
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str) -> AccountError | None:
     """Why a password is too weak, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Password: usa almeno {MIN_PASSWORD_LENGTH} caratteri."
+        return AccountError("password", "password_too_short", min_length=MIN_PASSWORD_LENGTH)
     if password.isdigit() or password.isalpha():
-        return "Password: usa lettere e numeri (o simboli), non solo lettere o solo numeri."
+        return AccountError("password", "password_one_kind")
     return None
 
 
@@ -63,47 +76,48 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def register(
-    session: Session, *, email: str, password: str, company_name: str, today: date
-) -> LoggedIn:
-    """Create the account with a CRM in Cloud trial, and log it in."""
-    email = normalise_email(email)
-    company_name = company_name.strip()
+def register(*, email: object, password: object, company_name: object) -> LoggedIn:
+    """Create the account with a CRM in Cloud trial (from the store's today), and log it in."""
+    email = normalise_email(email if isinstance(email, str) else "")
+    company_name = company_name.strip() if isinstance(company_name, str) else ""
+    password = password if isinstance(password, str) else ""
     if not _EMAIL.match(email) or len(email) > 254:
-        raise AccountError("email", "Email: inserisci un indirizzo email valido.")
+        raise AccountError("email", "email_invalid")
     if not 2 <= len(company_name) <= 100:
-        raise AccountError(
-            "company_name", "Azienda: inserisci la ragione sociale (2-100 caratteri)."
-        )
+        raise AccountError("company_name", "company_name_length")
     problem = password_problem(password)
     if problem:
-        raise AccountError("password", problem)
-    if customers.find_by_email(session, email) is not None:
-        raise AccountError("email", "Email: esiste già un account con questo indirizzo. Accedi.")
-    try:
-        customer = customers.add_customer(
-            session, email=email, password_hash=hash_password(password), company_name=company_name
+        raise problem
+    today = clock.today()
+    with session_scope() as session:
+        if customers.find_by_email(session, email) is not None:
+            raise AccountError("email", "email_taken")
+        try:
+            customer = customers.add_customer(
+                session,
+                email=email,
+                password_hash=hash_password(password),
+                company_name=company_name,
+            )
+        except IntegrityError as exc:
+            raise AccountError("email", "email_taken") from exc
+        licence = start_trial(session, customer, today)
+        notify_account(
+            session,
+            customer,
+            MessageKind.WELCOME,
+            f"welcome:{customer.id}",
+            {
+                "licence_id": licence.id,
+                "trial_days": current_catalog().trial_days,
+                "trial_ends_on": licence.trial_ends_on.isoformat(),
+            },
         )
-    except IntegrityError as exc:
-        raise AccountError(
-            "email", "Email: esiste già un account con questo indirizzo. Accedi."
-        ) from exc
-    licence = start_trial(session, customer, today)
-    notify_account(
-        session,
-        customer,
-        MessageKind.WELCOME,
-        f"welcome:{customer.id}",
-        {
-            "licence_id": licence.id,
-            "trial_days": current_catalog().trial_days,
-            "trial_ends_on": licence.trial_ends_on.isoformat(),
-        },
-    )
-    return _open_session(session, customer)
+        return _open_session(session, customer)
 
 
 def start_trial(session: Session, customer: Customer, today: date) -> Licence:
+    """The trial licence of a new account (inside the caller's unit of work)."""
     catalog = current_catalog()
     licence = licences.add_licence(
         session,
@@ -121,19 +135,22 @@ def start_trial(session: Session, customer: Customer, today: date) -> Licence:
     return licence
 
 
-def login(session: Session, *, email: str, password: str) -> LoggedIn:
-    customer = customers.find_by_email(session, normalise_email(email))
-    if customer is None:
-        _hasher.hash(password)  # same work either way: no timing hint that the email is unknown
-        raise AccountError("password", LOGIN_FAILED)
-    try:
-        _hasher.verify(customer.password_hash, password)
-    except (VerificationError, InvalidHashError) as exc:
-        raise AccountError("password", LOGIN_FAILED) from exc
-    if _hasher.check_needs_rehash(customer.password_hash):
-        customer.password_hash = hash_password(password)
-        session.add(customer)
-    return _open_session(session, customer)
+def login(*, email: object, password: object) -> LoggedIn:
+    email = email if isinstance(email, str) else ""
+    password = password if isinstance(password, str) else ""
+    with session_scope() as session:
+        customer = customers.find_by_email(session, normalise_email(email))
+        if customer is None:
+            _hasher.hash(password)  # same work either way: no hint that the email is unknown
+            raise AccountError("password", LOGIN_FAILED)
+        try:
+            _hasher.verify(customer.password_hash, password)
+        except (VerificationError, InvalidHashError) as exc:
+            raise AccountError("password", LOGIN_FAILED) from exc
+        if _hasher.check_needs_rehash(customer.password_hash):
+            customer.password_hash = hash_password(password)
+            session.add(customer)
+        return _open_session(session, customer)
 
 
 def _open_session(session: Session, customer: Customer) -> LoggedIn:
@@ -147,16 +164,31 @@ def _open_session(session: Session, customer: Customer) -> LoggedIn:
     return LoggedIn(customer_id=customer.id, token=token)
 
 
-def customer_for_token(
-    session: Session, token: str, now: datetime | None = None
-) -> Customer | None:
+def signed_in(token: str, now: datetime | None = None) -> SignedIn | None:
     """The logged-in customer behind a session token, or None (unknown, expired, revoked)."""
-    if not token:
+    if not token or not isinstance(token, str):
         return None
-    row = customers.live_auth_session(session, _token_hash(token), now or utcnow())
-    return customers.get_customer(session, row.customer_id) if row else None
+    with session_scope() as session:
+        row = customers.live_auth_session(session, _token_hash(token), now or utcnow())
+        customer = customers.get_customer(session, row.customer_id) if row else None
+        if customer is None:
+            return None
+        return SignedIn(
+            customer_id=customer.id,
+            company_name=customer.company_name,
+            email=customer.email,
+            is_product_team=customer.role == PRODUCT_TEAM,
+        )
 
 
-def logout(session: Session, token: str) -> None:
-    if token:
-        customers.revoke_auth_session(session, _token_hash(token))
+def is_product_team(customer_id: int) -> bool:
+    """True when this customer (in the database, now) is a member of the product team."""
+    with session_scope() as session:
+        customer = customers.get_customer(session, customer_id)
+        return customer is not None and customer.role == PRODUCT_TEAM
+
+
+def logout(token: str) -> None:
+    if token and isinstance(token, str):
+        with session_scope() as session:
+            customers.revoke_auth_session(session, _token_hash(token))

@@ -12,17 +12,14 @@ from collections.abc import Mapping
 from ts_store.billing.purchase import BillingProfileInvalid, billing_profile_fields
 from ts_store.billing.purchase import save_billing_profile as _save
 from ts_store.domain.fiscal import BillingProfileData
-from ts_store.store.db import session_scope
 
 __all__ = ["BillingProfileInvalid", "billing_data_of", "update_billing_data"]
 
 
 def billing_data_of(customer_id: int) -> dict[str, str]:
-    with session_scope() as session:
-        return billing_profile_fields(session, customer_id)
+    return billing_profile_fields(customer_id)
 
 
 def update_billing_data(customer_id: int, raw: Mapping[str, object]) -> BillingProfileData:
     """Store the data only when every field is valid (BillingProfileInvalid names each one)."""
-    with session_scope() as session:
-        return _save(session, customer_id, raw)
+    return _save(customer_id, raw)

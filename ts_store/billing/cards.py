@@ -15,10 +15,11 @@ from datetime import date
 
 from sqlmodel import Session
 
-from ts_store.billing import renewals
+from ts_store.billing import clock, renewals
 from ts_store.billing.charging import ChargeResult
-from ts_store.billing.errors import NotAllowed, UseCaseError
-from ts_store.billing.gateway import get_gateway
+from ts_store.billing.errors import NotAllowed, PaymentProblem, UseCaseError
+from ts_store.billing.services import services
+from ts_store.payments.config import stripe_settings_from_env
 from ts_store.payments.errors import PaymentsError
 from ts_store.payments.gateway import CardInfo, SetupIntentInfo, StripeGateway
 from ts_store.store import audit, customers, payment_methods
@@ -50,13 +51,26 @@ def mirror_default_card(session: Session, customer_id: int, card: CardInfo) -> N
     )
 
 
+@dataclass(frozen=True)
+class BrowserStripe:
+    """What the page's Stripe.js needs: the publishable key (never a secret) and the script."""
+
+    publishable_key: str
+    js_url: str
+
+
+def browser_stripe() -> BrowserStripe:
+    settings = stripe_settings_from_env()
+    return BrowserStripe(settings.publishable_key, settings.js_url)
+
+
 async def ensure_stripe_customer(customer_id: int, gateway: StripeGateway | None = None) -> str:
     """The customer's Stripe id, creating the Stripe customer the first time."""
-    gateway = gateway or get_gateway()
+    gateway = gateway or services().gateway
     with session_scope() as session:
         customer = customers.get_customer(session, customer_id)
         if customer is None:
-            raise NotAllowed("Account non trovato.")
+            raise NotAllowed("account_not_found")
         if customer.stripe_customer_id:
             return customer.stripe_customer_id
         email, name = customer.email, customer.company_name
@@ -74,10 +88,14 @@ async def ensure_stripe_customer(customer_id: int, gateway: StripeGateway | None
 async def start_card_setup(
     customer_id: int, gateway: StripeGateway | None = None
 ) -> SetupIntentInfo:
-    """A SetupIntent for this customer; the page confirms it with the Card Element."""
-    gateway = gateway or get_gateway()
-    stripe_id = await ensure_stripe_customer(customer_id, gateway)
-    return await gateway.create_setup_intent(stripe_id)
+    """A SetupIntent for this customer; the page confirms it with the Card Element.
+    Raises PaymentProblem when Stripe refuses or cannot be reached."""
+    gateway = gateway or services().gateway
+    try:
+        stripe_id = await ensure_stripe_customer(customer_id, gateway)
+        return await gateway.create_setup_intent(stripe_id)
+    except PaymentsError as exc:
+        raise PaymentProblem.from_payments(exc) from exc
 
 
 async def save_card_from_setup(
@@ -86,19 +104,22 @@ async def save_card_from_setup(
     """Make the card of a confirmed SetupIntent the customer's default; detach the old one.
 
     `setup_intent_id` must be the one the backend created for this customer (kept server-side);
-    Stripe is asked again whether it succeeded and for whom. Raises PaymentsError (Italian
-    message) when it did not; then nothing changed.
+    Stripe is asked again whether it succeeded and for whom. Raises PaymentProblem (a code)
+    when it did not; then nothing changed.
     """
-    gateway = gateway or get_gateway()
+    gateway = gateway or services().gateway
     with session_scope() as session:
         customer = customers.get_customer(session, customer_id)
         if customer is None or not customer.stripe_customer_id:
-            raise NotAllowed("Account non trovato.")
+            raise NotAllowed("account_not_found")
         stripe_id = customer.stripe_customer_id
         old = payment_methods.default_card(session, customer_id)
         old_id, old_last4 = (old.stripe_payment_method_id, old.last4) if old else (None, None)
-    card = await gateway.card_from_setup_intent(setup_intent_id, stripe_id)
-    await gateway.set_default_card(stripe_id, card.payment_method_id)
+    try:
+        card = await gateway.card_from_setup_intent(setup_intent_id, stripe_id)
+        await gateway.set_default_card(stripe_id, card.payment_method_id)
+    except PaymentsError as exc:
+        raise PaymentProblem.from_payments(exc) from exc
     with session_scope() as session:
         mirror_default_card(session, customer_id, card)
         audit.record(
@@ -131,11 +152,14 @@ class CardOnFile:
     expires_soon: bool
 
 
-def card_on_file(session: Session, customer_id: int, today: date) -> CardOnFile | None:
-    """The default card as we mirror it; 'scade presto' within 30 days of its last valid day."""
-    card = payment_methods.default_card(session, customer_id)
+def card_on_file(customer_id: int, today: date | None = None) -> CardOnFile | None:
+    """The default card as we mirror it; 'scade presto' within 30 days of its last valid day
+    (counted from `today`, by default the store's)."""
+    with session_scope() as session:
+        card = payment_methods.default_card(session, customer_id)
     if card is None:
         return None
+    today = today or clock.today()
     last_day = date(
         card.exp_year, card.exp_month, calendar.monthrange(card.exp_year, card.exp_month)[1]
     )
@@ -152,22 +176,29 @@ def card_on_file(session: Session, customer_id: int, today: date) -> CardOnFile 
 class CardReplaced:
     card: SavedCard
     retried: list[ChargeResult]
-    retry_message: str | None = None  # the retry could not start (the card is replaced anyway)
+    # The retry could not start (the card is replaced anyway): why, as an error with a code.
+    retry_error: UseCaseError | None = None
 
 
 async def replace_card(
-    customer_id: int, setup_intent_id: str, today: date, gateway: StripeGateway | None = None
+    customer_id: int,
+    setup_intent_id: str,
+    today: date | None = None,
+    gateway: StripeGateway | None = None,
 ) -> CardReplaced:
     """'Sostituisci carta': save the new default card, then retry at once any unpaid renewal.
 
     The retry is idempotent (renewals.retry_past_due): a repeated call finds the first attempt.
     Once the card is saved, a problem with the retry never turns the replacement into a failure.
     """
-    gateway = gateway or get_gateway()
+    gateway = gateway or services().gateway
     saved = await save_card_from_setup(customer_id, setup_intent_id, gateway)
     try:
-        retried = await renewals.retry_past_due(customer_id, today, gateway)
-    except (UseCaseError, PaymentsError) as exc:
+        retried = await renewals.retry_past_due(customer_id, today or clock.today(), gateway)
+    except UseCaseError as exc:
         log.warning("past-due retry after card replacement failed for %s: %s", customer_id, exc)
-        return CardReplaced(card=saved, retried=[], retry_message=exc.message)
+        return CardReplaced(card=saved, retried=[], retry_error=exc)
+    except PaymentsError as exc:
+        log.warning("past-due retry after card replacement failed for %s: %s", customer_id, exc)
+        return CardReplaced(card=saved, retried=[], retry_error=PaymentProblem.from_payments(exc))
     return CardReplaced(card=saved, retried=retried)

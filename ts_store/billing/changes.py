@@ -20,28 +20,22 @@ from ts_store.billing.charging import ChargePlan, ChargeResult
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed
 from ts_store.billing.overview import current_configuration, renewal_configuration
 from ts_store.domain.catalog import Catalog
+from ts_store.domain.choices import CANCEL_REASONS
 from ts_store.domain.lifecycle import PAID_STATUSES, LicenceStatus, can_change
+from ts_store.domain.operations import ChangeRequest, OperationContext
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration, CurrentTerm, Quote, QuoteError, quote
-from ts_store.store import audit, licences
+from ts_store.store import audit, licences, operations
 from ts_store.store.db import session_scope
 from ts_store.store.licences import StaleLicenceError
 from ts_store.store.models import Licence
 
-CHANGE = "change"
-CANCEL_REASONS = (
-    "Costo troppo alto",
-    "Mancano funzionalità che mi servono",
-    "Passo a un altro prodotto",
-    "Uso il CRM meno del previsto",
-    "Chiusura o riorganizzazione dell'attività",
-    "Altro",
-)
-CANCEL_PENDING = (
-    "La disdetta è in corso: riattiva l'abbonamento prima di modificare utenti o piano."
-)
-NOT_ACTIVE = "La licenza non è attiva: utenti e piano si modificano solo su una licenza attiva."
-ENDED = "Il periodo pagato è terminato: la licenza non si può più riattivare."
+__all__ = ["CANCEL_REASONS"]  # re-exported: the page offers these
+
+CANCEL_PENDING = "cancel_pending"
+NOT_ACTIVE = "licence_not_active"
+ENDED = "period_ended"
+MAX_NOTE_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -78,7 +72,7 @@ def owned_or_refused(session: Session, customer_id: int, licence_id: int) -> Lic
             after={"licence_id": licence_id},
         )
         session.commit()
-        raise NotAllowed("Licenza non trovata.")
+        raise NotAllowed("licence_not_found")
     return licence
 
 
@@ -99,8 +93,10 @@ def snapshot_of(licence: Licence) -> LicenceSnapshot:
     )
 
 
-def load_snapshot(session: Session, customer_id: int, licence_id: int) -> LicenceSnapshot:
-    return snapshot_of(owned_or_refused(session, customer_id, licence_id))
+def load_snapshot(customer_id: int, licence_id: int) -> LicenceSnapshot:
+    """The licence as the page edits it, if it is this customer's (else refused and logged)."""
+    with session_scope() as session:
+        return snapshot_of(owned_or_refused(session, customer_id, licence_id))
 
 
 def refusal(snapshot: LicenceSnapshot) -> str | None:
@@ -128,30 +124,24 @@ def preview(
     try:
         return quote(catalog or current_catalog(), today, snapshot.term, target)
     except QuoteError as exc:
-        raise InputError(exc.field.removeprefix("target."), exc.message) from exc
+        raise InputError(
+            exc.field.removeprefix("target."), "quote_invalid", message=exc.message
+        ) from exc
 
 
-def _configuration_json(configuration: Configuration) -> dict[str, Any]:
+def apply_change_request(
+    licence: Licence, request: ChangeRequest, context: OperationContext
+) -> dict[str, Any]:
+    """The applier of a paid (or free) change: what applies now, and what waits for renewal."""
+    now, target = request.effective_now, request.target
     return {
-        "plan": configuration.plan,
-        "cycle": str(configuration.cycle),
-        "seats": configuration.seats,
+        "plan": now.plan,
+        "cycle": now.cycle,
+        "seats": now.seats,
+        "renewal_plan": target.plan,
+        "renewal_cycle": target.cycle,
+        "renewal_seats": target.seats,
     }
-
-
-def _apply_change(session: Session, licence: Licence, request: dict[str, Any]) -> dict[str, Any]:
-    now, target = request["effective_now"], request["target"]
-    return {
-        "plan": now["plan"],
-        "cycle": now["cycle"],
-        "seats": now["seats"],
-        "renewal_plan": target["plan"],
-        "renewal_cycle": target["cycle"],
-        "renewal_seats": target["seats"],
-    }
-
-
-charging.register_applier(CHANGE, _apply_change)
 
 
 def _descriptions(catalog: Catalog, result: Quote) -> tuple[str, dict[str, str]]:
@@ -180,36 +170,34 @@ async def apply_change(
     catalog = current_catalog()
     with session_scope() as session:
         licence = owned_or_refused(session, customer_id, licence_id)
-        retried = charging.operation_exists(session, idempotency_key)
+        retried = operations.find_operation(session, idempotency_key) is not None
         snapshot = snapshot_of(licence)
         if not retried and (reason := refusal(snapshot)) is not None:
             raise NotAllowed(reason)
         if not retried and snapshot.version != expected_version:
             raise ConflictError()
-        today = clock.today(session)
+    today = clock.today()
     result = preview(snapshot, target, today, catalog)
     unchanged = result.effective_now == snapshot.current and (
         result.at_renewal.configuration == snapshot.renewal
     )
     if unchanged and not retried:
-        raise InputError("seats", "Nessuna modifica: la configurazione è già questa.")
+        raise InputError("seats", "no_change")
     description, line_descriptions = _descriptions(catalog, result)
     return await charging.execute(
         ChargePlan(
             idempotency_key=idempotency_key,
-            kind=CHANGE,
             customer_id=customer_id,
             licence_id=licence_id,
             licence_version=expected_version,
             quote=result,
-            request={
-                "target": _configuration_json(target),
-                "effective_now": _configuration_json(result.effective_now),
-            },
-            description=description,
-            today=today,
-            actor_customer_id=customer_id,
-            line_descriptions=line_descriptions,
+            request=ChangeRequest(target=target, effective_now=result.effective_now),
+            context=OperationContext(
+                today=today,
+                actor_customer_id=customer_id,
+                description=description,
+                line_descriptions=line_descriptions,
+            ),
         ),
         gateway,
     )
@@ -235,77 +223,84 @@ def _update(
 
 
 def undo_scheduled_change(
-    session: Session, *, customer_id: int, licence_id: int, expected_version: int
-) -> Licence:
+    *, customer_id: int, licence_id: int, expected_version: int
+) -> LicenceSnapshot:
     """'Annulla modifica programmata': the renewal goes back to the current configuration."""
-    licence = owned_or_refused(session, customer_id, licence_id)
-    snapshot = snapshot_of(licence)
-    if not snapshot.has_scheduled_change:
-        raise InputError("renewal", "Non c'è nessuna modifica programmata da annullare.")
-    if (reason := refusal(snapshot)) is not None:
-        raise NotAllowed(reason)
-    return _update(
-        session,
-        licence,
-        expected_version,
-        "scheduled_change_undone",
-        renewal_plan=licence.plan,
-        renewal_cycle=licence.cycle,
-        renewal_seats=licence.seats,
-    )
+    with session_scope() as session:
+        licence = owned_or_refused(session, customer_id, licence_id)
+        snapshot = snapshot_of(licence)
+        if not snapshot.has_scheduled_change:
+            raise InputError("renewal", "no_scheduled_change")
+        if (reason := refusal(snapshot)) is not None:
+            raise NotAllowed(reason)
+        return snapshot_of(
+            _update(
+                session,
+                licence,
+                expected_version,
+                "scheduled_change_undone",
+                renewal_plan=licence.plan,
+                renewal_cycle=licence.cycle,
+                renewal_seats=licence.seats,
+            )
+        )
 
 
 def cancel_at_period_end(
-    session: Session,
     *,
     customer_id: int,
     licence_id: int,
     expected_version: int,
-    reason: str,
-    note: str,
-) -> Licence:
+    reason: object,
+    note: object,
+) -> LicenceSnapshot:
     """'Disdici abbonamento': active until the end of the paid period, then it ends."""
-    licence = owned_or_refused(session, customer_id, licence_id)
-    snapshot = snapshot_of(licence)
-    if snapshot.cancel_at_period_end:
-        raise InputError("reason", "La disdetta è già registrata.")
-    if snapshot.status != LicenceStatus.ACTIVE:
-        raise NotAllowed(NOT_ACTIVE)
-    reason = reason.strip()
-    if reason and reason not in CANCEL_REASONS:
-        raise InputError("reason", "Motivo: scegli un motivo dall'elenco.")
-    note = note.strip()
-    if len(note) > 1000:
-        raise InputError("note", "Note: al massimo 1000 caratteri.")
-    return _update(
-        session,
-        licence,
-        expected_version,
-        "cancellation_requested",
-        cancel_at_period_end=True,
-        cancel_reason=reason or None,
-        cancel_note=note or None,
-    )
+    reason = reason.strip() if isinstance(reason, str) else ""
+    note = note.strip() if isinstance(note, str) else ""
+    with session_scope() as session:
+        licence = owned_or_refused(session, customer_id, licence_id)
+        snapshot = snapshot_of(licence)
+        if snapshot.cancel_at_period_end:
+            raise InputError("reason", "cancel_already_requested")
+        if snapshot.status != LicenceStatus.ACTIVE:
+            raise NotAllowed(NOT_ACTIVE)
+        if reason and reason not in CANCEL_REASONS:
+            raise InputError("reason", "cancel_reason_invalid")
+        if len(note) > MAX_NOTE_CHARS:
+            raise InputError("note", "cancel_note_too_long", max_chars=MAX_NOTE_CHARS)
+        return snapshot_of(
+            _update(
+                session,
+                licence,
+                expected_version,
+                "cancellation_requested",
+                cancel_at_period_end=True,
+                cancel_reason=reason or None,
+                cancel_note=note or None,
+            )
+        )
 
 
-def reactivate(
-    session: Session, *, customer_id: int, licence_id: int, expected_version: int
-) -> Licence:
+def reactivate(*, customer_id: int, licence_id: int, expected_version: int) -> LicenceSnapshot:
     """'Riattiva': undo a pending cancellation before the period ends."""
-    licence = owned_or_refused(session, customer_id, licence_id)
-    if not licence.cancel_at_period_end:
-        raise InputError("cancel", "Non c'è nessuna disdetta da annullare.")
-    if not can_reactivate(snapshot_of(licence), clock.today(session)):
-        raise NotAllowed(ENDED)
-    return _update(
-        session,
-        licence,
-        expected_version,
-        "cancellation_withdrawn",
-        cancel_at_period_end=False,
-        cancel_reason=None,
-        cancel_note=None,
-    )
+    today = clock.today()
+    with session_scope() as session:
+        licence = owned_or_refused(session, customer_id, licence_id)
+        if not licence.cancel_at_period_end:
+            raise InputError("cancel", "no_cancellation")
+        if not can_reactivate(snapshot_of(licence), today):
+            raise NotAllowed(ENDED)
+        return snapshot_of(
+            _update(
+                session,
+                licence,
+                expected_version,
+                "cancellation_withdrawn",
+                cancel_at_period_end=False,
+                cancel_reason=None,
+                cancel_note=None,
+            )
+        )
 
 
 def target_of(

@@ -17,10 +17,10 @@ from sqlmodel import Session
 
 from ts_store.billing import accounts, clock
 from ts_store.billing.accounts import hash_password
+from ts_store.billing.bootstrap import bootstrap
 from ts_store.billing.cards import mirror_default_card
 from ts_store.domain.lifecycle import LicenceStatus
 from ts_store.domain.periods import Cycle, add_cycle
-from ts_store.payments.config import stripe_settings_from_env
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store import audit, customers, licences
 from ts_store.store.db import session_scope
@@ -102,9 +102,14 @@ def _seed_active_licence(session: Session, customer: Customer, today: date) -> N
     )
 
 
-def seed(session: Session) -> list[str]:
+def seed() -> list[str]:
     """Create what is missing; returns what was created (empty on a second run)."""
-    today = clock.today(session)
+    today = clock.today()
+    with session_scope() as session:
+        return _seed(session, today)
+
+
+def _seed(session: Session, today: date) -> list[str]:
     created: list[str] = []
     trial, is_new = _ensure_customer(session, TRIAL)
     if is_new:
@@ -150,9 +155,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--app-url", default="http://127.0.0.1:3000")
     args = parser.parse_args(argv)
-    with session_scope() as session:
-        created = seed(session)
-    card_note = asyncio.run(reconcile_stripe(StripeGateway(stripe_settings_from_env())))
+    services = bootstrap()
+    created = seed()
+    card_note = asyncio.run(reconcile_stripe(services.gateway))
     print(f"Demo: {len(created)} account creati, {card_note}.")
     print(f"\nTS Store: {args.app_url}\nAccessi demo (password: {DEMO_PASSWORD}):")
     for login in (TRIAL, ACTIVE, PRODUCT_TEAM):

@@ -75,18 +75,29 @@ def _original_number(session: Session, document: BillingDocument) -> str:
     return original.number if original else ""
 
 
-def documents_for(session: Session, customer_id: int) -> list[DocumentView]:
-    return [
-        _view(document, _original_number(session, document))
-        for document in documents.documents_of(session, customer_id)
-    ]
+def documents_for(customer_id: int) -> list[DocumentView]:
+    with session_scope() as session:
+        return [
+            _view(document, _original_number(session, document))
+            for document in documents.documents_of(session, customer_id)
+        ]
 
 
-def document_for(session: Session, customer_id: int, document_id: int) -> DocumentView:
-    document = documents.owned_document(session, customer_id, document_id)
-    if document is None:
-        raise NotAllowed("Documento non trovato.")
-    return _view(document, _original_number(session, document))
+def document_for(customer_id: int, document_id: int) -> DocumentView:
+    with session_scope() as session:
+        document = documents.owned_document(session, customer_id, document_id)
+        if document is None:
+            raise NotAllowed("document_not_found")
+        return _view(document, _original_number(session, document))
+
+
+def all_documents() -> list[DocumentView]:
+    """Every document issued, oldest first (the product team's laboratory)."""
+    with session_scope() as session:
+        return [
+            _view(document, _original_number(session, document))
+            for document in documents.all_documents(session)
+        ]
 
 
 def document_for_mail(document_id: int) -> DocumentView | None:

@@ -46,9 +46,7 @@ class EinvoiceError(UseCaseError):
     """A refused electronic-invoice action: `code` (and `params`) say why; the UI words it."""
 
     def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+        super().__init__(code, **params)
 
 
 class EinvoiceDataMissing(ValueError):

@@ -261,7 +261,7 @@ class MailLogEntry:
 def _require_product_team(session: Session, actor_id: int) -> None:
     actor = customers.get_customer(session, actor_id)
     if actor is None or actor.role != PRODUCT_TEAM:
-        raise NotAllowed("Riservato al team di prodotto.")
+        raise NotAllowed("product_team_only")
 
 
 def _entry(row: OutboxMessage) -> MailLogEntry:
@@ -294,5 +294,5 @@ def mail_entry(actor_id: int, message_id: int) -> MailLogEntry:
         _require_product_team(session, actor_id)
         row = outbox.get(session, message_id)
         if row is None:
-            raise NotAllowed("Messaggio non trovato.")
+            raise NotAllowed("mail_message_not_found")
         return _entry(row)

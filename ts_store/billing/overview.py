@@ -8,22 +8,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session
-
+from ts_store.billing import clock
 from ts_store.billing.catalog import current_catalog
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.lifecycle import (
-    STATUS_LABELS,
+    PAID_STATUSES,
     LicenceStatus,
     can_change,
     can_purchase,
     retention_until,
+    status_label,
     trial_days_left,
 )
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration, renewal_amount
 from ts_store.domain.renewal import suspension_date
 from ts_store.store import licences
+from ts_store.store.db import session_scope
 from ts_store.store.models import Licence
 
 
@@ -95,7 +96,7 @@ def overview(licence: Licence, today: date, catalog: Catalog | None = None) -> L
     current = current_configuration(licence)
     renewal = None
     target = renewal_configuration(licence)
-    paid = status in (LicenceStatus.ACTIVE, LicenceStatus.PAST_DUE)
+    paid = status in PAID_STATUSES
     renewing = status == LicenceStatus.ACTIVE and not licence.cancel_at_period_end
     if renewing and target is not None and licence.period_end:
         net, vat, gross = renewal_amount(catalog, target)
@@ -115,9 +116,7 @@ def overview(licence: Licence, today: date, catalog: Catalog | None = None) -> L
         id=licence.id,
         product=licence.product,
         status=status,
-        status_label=(
-            "In disdetta" if licence.cancel_at_period_end and paid else STATUS_LABELS[status]
-        ),
+        status_label=status_label(status, licence.cancel_at_period_end),
         plan_name=_plan_name(catalog, current.plan) if current else None,
         cycle=current.cycle if current else None,
         seats=current.seats if current else None,
@@ -161,8 +160,10 @@ def _plan_name(catalog: Catalog, code: str) -> str:
     return catalog.plan(code).name if catalog.has_plan(code) else code
 
 
-def licences_overview(session: Session, customer_id: int, today: date) -> list[LicenceOverview]:
+def licences_overview(customer_id: int, today: date | None = None) -> list[LicenceOverview]:
+    """MyArea: every licence of this customer, on `today` (by default the store's)."""
     catalog = current_catalog()
-    return [
-        overview(licence, today, catalog) for licence in licences.licences_of(session, customer_id)
-    ]
+    today = today or clock.today()
+    with session_scope() as session:
+        owned = licences.licences_of(session, customer_id)
+    return [overview(licence, today, catalog) for licence in owned]

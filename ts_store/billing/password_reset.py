@@ -98,7 +98,7 @@ def reset_password(token: str, password: str, now: datetime | None = None) -> No
         customer = customers.get_customer(session, reset.customer_id)
         problem = accounts.password_problem(password)
         if problem:
-            raise accounts.AccountError("password", problem)
+            raise problem
         if not password_resets.use_reset(session, reset, moment):
             raise ResetLinkInvalid()  # spent by a concurrent request a moment ago
         customer.password_hash = accounts.hash_password(password)

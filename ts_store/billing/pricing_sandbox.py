@@ -19,6 +19,7 @@ from typing import Any
 from ts_store.billing.errors import InputError
 from ts_store.domain.catalog import (
     CATALOG_ENV_VAR,
+    DRAFT_SOURCE,
     Catalog,
     CatalogError,
     default_catalog_path,
@@ -27,23 +28,11 @@ from ts_store.domain.catalog import (
 from ts_store.domain.periods import Cycle, add_cycle
 from ts_store.domain.quote import Configuration, CurrentTerm, Quote, QuoteError, quote
 
-DRAFT_SOURCE = "di prova"
 MAX_DRAFT_CHARS = 50_000
 MAX_SEATS_TYPED = 1_000_000
+# The form's values for the two situations (identifiers the form sends, not shown).
 PURCHASE = "acquisto"
 CHANGE = "modifica"
-FIELD_LABELS = {
-    "catalog": "Catalogo",
-    "today": "Data",
-    "situation": "Situazione",
-    "current_plan": "Piano attuale",
-    "current_cycle": "Fatturazione attuale",
-    "current_seats": "Utenti attuali",
-    "period_start": "Inizio del periodo in corso",
-    "target_plan": "Piano",
-    "target_cycle": "Fatturazione",
-    "target_seats": "Utenti",
-}
 # The domain's field names -> the form's, so a quote error points at the field the team typed.
 _FROM_DOMAIN = {
     "today": "today",
@@ -84,17 +73,19 @@ def live_catalog_text() -> str:
 def parse_draft(text: object) -> Catalog:
     """A draft catalogue (TOML text), validated as the store validates its file."""
     if not isinstance(text, str) or not text.strip():
-        raise InputError("catalog", "Catalogo: incolla o scrivi il catalogo (TOML).")
+        raise InputError("catalog", "draft_empty")
     if len(text) > MAX_DRAFT_CHARS:
-        raise InputError("catalog", f"Catalogo: al massimo {MAX_DRAFT_CHARS} caratteri.")
+        raise InputError("catalog", "draft_too_long", max_chars=MAX_DRAFT_CHARS)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise InputError("catalog", f"Catalogo {DRAFT_SOURCE}: TOML non valido: {error}") from None
+        raise InputError(
+            "catalog", "draft_toml_invalid", source=DRAFT_SOURCE, detail=str(error)
+        ) from None
     try:
         return parse_catalog(data, DRAFT_SOURCE)
     except CatalogError as error:
-        raise InputError("catalog", str(error)) from None
+        raise InputError("catalog", "catalog_invalid", message=str(error)) from None
 
 
 def scenario_from_form(form: Mapping[str, Any], catalog: Catalog) -> Scenario:
@@ -109,7 +100,7 @@ def scenario_from_form(form: Mapping[str, Any], catalog: Catalog) -> Scenario:
     if situation == PURCHASE:
         return Scenario(today=today, target=target)
     if situation != CHANGE:
-        raise InputError("situation", "Situazione: scegli «Nuovo acquisto» o «Licenza attiva».")
+        raise InputError("situation", "sandbox_situation_invalid")
     current = Configuration(
         _plan(form, "current_plan", catalog),
         _cycle(form, "current_cycle"),
@@ -131,18 +122,14 @@ def sandbox_quote(catalog_text: object, form: Mapping[str, Any]) -> SandboxResul
         try:
             period_end = add_cycle(start, scenario.current.cycle, start.day)
         except (ValueError, OverflowError):
-            raise _error("period_start", "data fuori dall'intervallo gestito.") from None
+            raise InputError("period_start", "sandbox_date_out_of_range") from None
         term = CurrentTerm(scenario.current, start, period_end)
     try:
         result = quote(catalog, scenario.today, term, scenario.target)
     except QuoteError as error:
         field = _FROM_DOMAIN.get(error.field, "target_seats")
-        raise InputError(field, error.message) from None
+        raise InputError(field, "quote_invalid", message=error.message) from None
     return SandboxResult(catalog=catalog, quote=result, period_end=period_end)
-
-
-def _error(field: str, detail: str) -> InputError:
-    return InputError(field, f"{FIELD_LABELS[field]}: {detail}")
 
 
 def _text(form: Mapping[str, Any], field: str) -> str:
@@ -153,30 +140,30 @@ def _text(form: Mapping[str, Any], field: str) -> str:
 def _date(form: Mapping[str, Any], field: str) -> date:
     raw = _text(form, field)
     if not raw:
-        raise _error(field, "scegli una data.")
+        raise InputError(field, "sandbox_date_missing")
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise _error(field, "la data non è valida (gg/mm/aaaa).") from None
+        raise InputError(field, "sandbox_date_invalid") from None
 
 
 def _plan(form: Mapping[str, Any], field: str, catalog: Catalog) -> str:
     code = _text(form, field)
     if not catalog.has_plan(code):
         available = ", ".join(catalog.plan_codes())
-        raise _error(field, f"scegli uno dei piani del catalogo ({available}).")
+        raise InputError(field, "sandbox_plan_invalid", available=available)
     return code
 
 
 def _cycle(form: Mapping[str, Any], field: str) -> Cycle:
     raw = _text(form, field)
     if raw not in (Cycle.MONTHLY, Cycle.ANNUAL):
-        raise _error(field, "scegli mensile o annuale.")
+        raise InputError(field, "sandbox_cycle_invalid")
     return Cycle(raw)
 
 
 def _seats(form: Mapping[str, Any], field: str) -> int:
     raw = _text(form, field)
     if not raw.isdigit() or not 0 < int(raw) <= MAX_SEATS_TYPED:
-        raise _error(field, "inserisci un numero intero di utenti, almeno 1.")
+        raise InputError(field, "sandbox_seats_invalid")
     return int(raw)

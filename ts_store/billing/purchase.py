@@ -17,38 +17,39 @@ from ts_store.billing import charging, clock
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.changes import owned_or_refused
 from ts_store.billing.charging import ChargePlan, ChargeResult
-from ts_store.billing.errors import ConflictError, InputError, NotAllowed
-from ts_store.billing.gateway import get_gateway
+from ts_store.billing.errors import ConflictError, InputError, NotAllowed, PaymentProblem
 from ts_store.billing.overview import Renewal, overview
+from ts_store.billing.services import services
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.fiscal import BillingProfileData, validate_billing_profile
 from ts_store.domain.lifecycle import LicenceStatus
+from ts_store.domain.operations import (
+    OperationContext,
+    OperationKind,
+    OperationStatus,
+    PurchaseRequest,
+)
 from ts_store.domain.periods import CYCLE_LABELS, Cycle, add_cycle
 from ts_store.domain.quote import Configuration, Quote, QuoteError, quote
 from ts_store.payments.errors import PaymentsError
+from ts_store.payments.gateway import PaymentStatus
 from ts_store.store import customers, documents, licences, operations
 from ts_store.store.db import session_scope
 from ts_store.store.models import Licence
 
-PURCHASE = "purchase"
-ALREADY_ACTIVE = (
-    "La licenza è già attiva: non serve acquistarne un'altra. Per utenti e piano usa "
-    "«Aggiorna servizi» o «Cambia piano»."
-)
-PROFILE_MISSING = "I tuoi dati: completa i dati di fatturazione prima di acquistare."
-SUSPENDED = (
-    "La licenza è sospesa per un rinnovo non pagato: non serve acquistarne un'altra. "
-    "Sostituisci la carta in «Metodi di pagamento» e il rinnovo viene addebitato subito."
-)
-DATA_GONE = "Questa licenza non si può più acquistare: i dati non sono più conservati."
+ALREADY_ACTIVE = "already_active"
+PROFILE_MISSING = "billing_profile_missing"
+SUSPENDED = "licence_suspended"
+DATA_GONE = "data_gone"
+NOT_FOUND = "purchase_not_found"
 
 
 class BillingProfileInvalid(InputError):
-    """Several billing fields are wrong at once: `errors` maps each field to its message."""
+    """Several billing fields are wrong at once: `errors` maps each field to the domain's
+    message for it (fiscal checks keep their Italian text)."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        first_field = next(iter(errors))
-        super().__init__(first_field, errors[first_field])
+        super().__init__(next(iter(errors)), "billing_profile_invalid", errors=errors)
         self.errors = errors
 
 
@@ -60,17 +61,22 @@ class Purchasable:
     status: LicenceStatus
 
 
-def load_purchasable(session: Session, customer_id: int, licence_id: int) -> Purchasable:
+def _load_purchasable(session: Session, customer_id: int, licence_id: int) -> Purchasable:
+    licence = owned_or_refused(session, customer_id, licence_id)
+    view = overview(licence, clock.today())
+    if not view.can_purchase:
+        raise NotAllowed(_refusal(view.status))
+    return Purchasable(licence.id, customer_id, licence.version, view.status)
+
+
+def load_purchasable(customer_id: int, licence_id: int) -> Purchasable:
     """The licence, if it is this customer's and 'Acquista ora' applies to it today.
 
     The same rule MyArea uses to show the button (`overview(...).can_purchase`), so a forged
     event can never buy what the page would not offer.
     """
-    licence = owned_or_refused(session, customer_id, licence_id)
-    view = overview(licence, clock.today(session))
-    if not view.can_purchase:
-        raise NotAllowed(_refusal(view.status))
-    return Purchasable(licence.id, customer_id, licence.version, view.status)
+    with session_scope() as session:
+        return _load_purchasable(session, customer_id, licence_id)
 
 
 def _refusal(status: LicenceStatus) -> str:
@@ -81,27 +87,29 @@ def _refusal(status: LicenceStatus) -> str:
     return DATA_GONE
 
 
-def save_billing_profile(
-    session: Session, customer_id: int, raw: Mapping[str, object]
-) -> BillingProfileData:
-    """Validate every field (Italian message per field); store only when all are valid."""
+def save_billing_profile(customer_id: int, raw: Mapping[str, object]) -> BillingProfileData:
+    """Validate every field (the domain's message per field); store only when all are valid."""
     data, errors = validate_billing_profile(raw)
     if data is None:
         raise BillingProfileInvalid(errors)
     fields = {name: getattr(data, name) for name in BillingProfileData.__dataclass_fields__}
-    customers.save_billing_profile(session, customer_id, fields)
+    with session_scope() as session:
+        customers.save_billing_profile(session, customer_id, fields)
     return data
 
 
-def billing_profile_fields(session: Session, customer_id: int) -> dict[str, str]:
+def billing_profile_fields(customer_id: int) -> dict[str, str]:
     """The stored profile as form values; without one, what the account already tells us."""
-    profile = customers.billing_profile(session, customer_id)
-    if profile is not None:
-        return {name: getattr(profile, name) for name in BillingProfileData.__dataclass_fields__}
-    customer = customers.get_customer(session, customer_id)
-    if customer is None:
-        return {}
-    return {"company_name": customer.company_name, "invoice_email": customer.email}
+    with session_scope() as session:
+        profile = customers.billing_profile(session, customer_id)
+        if profile is not None:
+            return {
+                name: getattr(profile, name) for name in BillingProfileData.__dataclass_fields__
+            }
+        customer = customers.get_customer(session, customer_id)
+        if customer is None:
+            return {}
+        return {"company_name": customer.company_name, "invoice_email": customer.email}
 
 
 def preview(target: Configuration, today: date, catalog: Catalog | None = None) -> Quote:
@@ -109,24 +117,28 @@ def preview(target: Configuration, today: date, catalog: Catalog | None = None) 
     try:
         return quote(catalog or current_catalog(), today, None, target)
     except QuoteError as exc:
-        raise InputError(exc.field.removeprefix("target."), exc.message) from exc
+        raise InputError(
+            exc.field.removeprefix("target."), "quote_invalid", message=exc.message
+        ) from exc
 
 
-def _apply_purchase(session: Session, licence: Licence, request: dict[str, Any]) -> dict[str, Any]:
-    target = request["target"]
-    start = date.fromisoformat(request["_today"])
-    cycle = Cycle(target["cycle"])
+def apply_purchase(
+    licence: Licence, request: PurchaseRequest, context: OperationContext
+) -> dict[str, Any]:
+    """The applier of a paid purchase: active from the day of purchase, one whole period."""
+    target = request.target
+    start = context.today
     return {
         "status": LicenceStatus.ACTIVE,
-        "plan": target["plan"],
-        "cycle": cycle,
-        "seats": target["seats"],
-        "renewal_plan": target["plan"],
-        "renewal_cycle": cycle,
-        "renewal_seats": target["seats"],
+        "plan": target.plan,
+        "cycle": target.cycle,
+        "seats": target.seats,
+        "renewal_plan": target.plan,
+        "renewal_cycle": target.cycle,
+        "renewal_seats": target.seats,
         "anchor_day": start.day,
         "period_start": start,
-        "period_end": add_cycle(start, cycle, start.day),
+        "period_end": add_cycle(start, target.cycle, start.day),
         "ended_on": None,
         "cancel_at_period_end": False,
         "cancel_reason": None,
@@ -135,9 +147,6 @@ def _apply_purchase(session: Session, licence: Licence, request: dict[str, Any])
         "next_retry_on": None,
         "suspended_on": None,
     }
-
-
-charging.register_applier(PURCHASE, _apply_purchase)
 
 
 def describe(catalog: Catalog, result: Quote) -> tuple[str, dict[str, str]]:
@@ -164,35 +173,30 @@ async def purchase(
     """'Acquista e attiva': charge the first period off-session; activate once paid."""
     catalog = current_catalog()
     with session_scope() as session:
-        existing_key = charging.operation_exists(session, idempotency_key)
+        existing_key = operations.find_operation(session, idempotency_key) is not None
         if not existing_key:
-            purchasable = load_purchasable(session, customer_id, licence_id)
+            purchasable = _load_purchasable(session, customer_id, licence_id)
             if purchasable.version != expected_version:
                 raise ConflictError()
             if customers.billing_profile(session, customer_id) is None:
                 raise InputError("billing_profile", PROFILE_MISSING)
-        today = clock.today(session)
+    today = clock.today()
     result = preview(target, today, catalog)
     description, line_descriptions = describe(catalog, result)
     return await charging.execute(
         ChargePlan(
             idempotency_key=idempotency_key,
-            kind=PURCHASE,
             customer_id=customer_id,
             licence_id=licence_id,
             licence_version=expected_version,
             quote=result,
-            request={
-                "target": {
-                    "plan": target.plan,
-                    "cycle": str(target.cycle),
-                    "seats": target.seats,
-                }
-            },
-            description=description,
-            today=today,
-            actor_customer_id=customer_id,
-            line_descriptions=line_descriptions,
+            request=PurchaseRequest(target=target),
+            context=OperationContext(
+                today=today,
+                actor_customer_id=customer_id,
+                description=description,
+                line_descriptions=line_descriptions,
+            ),
         ),
         gateway,
     )
@@ -208,20 +212,28 @@ async def resume_payment(customer_id: int, operation_id: int, gateway=None) -> C
     """
     with session_scope() as session:
         operation = operations.get_operation(session, operation_id)
-        if operation is None or operation.customer_id != customer_id or operation.kind != PURCHASE:
-            raise NotAllowed("Acquisto non trovato.")
+        if (
+            operation is None
+            or operation.customer_id != customer_id
+            or operation.kind != OperationKind.PURCHASE
+        ):
+            raise NotAllowed(NOT_FOUND)
         status, intent_id = operation.status, operation.stripe_payment_intent_id
-    if status != "requires_action" or not intent_id:
+    if status != OperationStatus.REQUIRES_ACTION or not intent_id:
         return await charging.complete_after_authentication(customer_id, operation_id, gateway)
     try:
-        outcome = await (gateway or get_gateway()).retrieve_payment(intent_id)
+        outcome = await (gateway or services().gateway).retrieve_payment(intent_id)
     except PaymentsError as exc:
+        problem = PaymentProblem.from_payments(exc)
         return ChargeResult(
-            status="requires_action", operation_id=operation_id, message=exc.message
+            status=OperationStatus.REQUIRES_ACTION,
+            operation_id=operation_id,
+            failure_code=problem.code,
+            failure_params=problem.params,
         )
-    if outcome.status == "requires_action" and outcome.client_secret:
+    if outcome.status == PaymentStatus.REQUIRES_ACTION and outcome.client_secret:
         return ChargeResult(
-            status="requires_action",
+            status=OperationStatus.REQUIRES_ACTION,
             operation_id=operation_id,
             client_secret=outcome.client_secret,
             payment_method_id=outcome.payment_method_id,
@@ -246,16 +258,21 @@ class PurchaseReceipt:
     renewal: Renewal | None
 
 
-def receipt(session: Session, customer_id: int, operation_id: int) -> PurchaseReceipt:
+def receipt(customer_id: int, operation_id: int) -> PurchaseReceipt:
     """The receipt of this customer's completed purchase (read back from the database)."""
-    operation = operations.get_operation(session, operation_id)
-    if operation is None or operation.customer_id != customer_id or operation.kind != PURCHASE:
-        raise NotAllowed("Acquisto non trovato.")
-    document = documents.document_for_operation(session, operation_id)
-    licence = licences.get_licence(session, operation.licence_id)
-    if document is None or licence is None or operation.status != "succeeded":
-        raise NotAllowed("Acquisto non trovato.")
-    view = overview(licence, clock.today(session))
+    with session_scope() as session:
+        operation = operations.get_operation(session, operation_id)
+        if (
+            operation is None
+            or operation.customer_id != customer_id
+            or operation.kind != OperationKind.PURCHASE
+        ):
+            raise NotAllowed(NOT_FOUND)
+        document = documents.document_for_operation(session, operation_id)
+        licence = licences.get_licence(session, operation.licence_id)
+        if document is None or licence is None or operation.status != OperationStatus.SUCCEEDED:
+            raise NotAllowed(NOT_FOUND)
+    view = overview(licence, clock.today())
     return PurchaseReceipt(
         document_number=document.number,
         issued_on=document.issued_on,

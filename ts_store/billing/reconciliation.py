@@ -1,7 +1,7 @@
 """Settle charges whose answer from Stripe never reached us.
 
-An operation stays "charging" when the process died between claiming it and recording Stripe's
-answer, and "unknown" when Stripe did not answer in time. Either way it keeps its licence
+An operation stays `charging` when the process died between claiming it and recording Stripe's
+answer, and `unknown` when Stripe did not answer in time. Either way it keeps its licence
 version's lock, so that licence could not be changed again until someone settles it. This pass,
 run with the renewal job, asks Stripe what happened to each such operation left alone for a
 while, and records it:
@@ -11,7 +11,7 @@ while, and records it:
   left for the webhook).
 - Stripe has none: nothing was charged. A customer's confirm is closed as failed (unlocked, so
   they can confirm again; nobody is charged in the background for a change they are no longer
-  looking at). A renewal is set to "unknown", so the renewal job re-sends it under its own
+  looking at). A renewal is set to `unknown`, so the renewal job re-sends it under its own
   idempotency key: renewals are charged by the system anyway.
 
 The same pass refunds payments that arrived too late to be applied (`paid_not_applied`: an
@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ts_store.billing import charging
-from ts_store.billing.gateway import get_gateway
+from ts_store.billing.services import services
+from ts_store.domain.operations import UNSETTLED, OperationKind, OperationStatus
 from ts_store.payments.errors import PaymentsError, PaymentsUnavailable
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store import audit, customers, operations
@@ -35,11 +36,12 @@ from ts_store.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
+S = OperationStatus
 STALE_AFTER = timedelta(minutes=15)
-UNSETTLED = ("charging", "unknown")
-NOT_STARTED = "Il pagamento non è partito: nessun addebito è stato fatto. Puoi confermare di nuovo."
-REFUNDED = "Pagamento arrivato in ritardo e non applicato: rimborsato per intero."
-ALREADY_REFUNDED = "Pagamento arrivato in ritardo e non applicato: era già stato rimborsato."
+# Failure codes (their words: ts_store/ui/messages.py).
+NOT_STARTED = "not_started"
+REFUNDED = "late_payment_refunded"
+ALREADY_REFUNDED = "late_payment_already_refunded"
 
 
 @dataclass
@@ -63,7 +65,7 @@ async def settle_and_refund(
     now: datetime | None = None, gateway: StripeGateway | None = None
 ) -> ReconcileReport:
     """The whole pass: lost answers first (they may turn out paid late), then refunds."""
-    gateway = gateway or get_gateway()
+    gateway = gateway or services().gateway
     report = await reconcile_stale_operations(now, gateway)
     await refund_late_payments(gateway, report, now)
     return report
@@ -74,24 +76,24 @@ async def refund_late_payments(
     report: ReconcileReport | None = None,
     now: datetime | None = None,
 ) -> ReconcileReport:
-    """Refund every payment recorded as `paid_not_applied`, once; a refund left "refunding"
+    """Refund every payment recorded as `paid_not_applied`, once; a refund left `refunding`
     by a crash is re-sent under the same key once stale (Stripe refunds it only once)."""
     report = report or ReconcileReport()
-    gateway = gateway or get_gateway()
+    gateway = gateway or services().gateway
     cutoff = (now or utcnow()) - STALE_AFTER
     with session_scope() as session:
-        late = [op.id for op in operations.operations_with_status(session, "paid_not_applied")]
-        late += [op.id for op in operations.stale_operations(session, ("refunding",), cutoff)]
+        late = [op.id for op in operations.operations_with_status(session, S.PAID_NOT_APPLIED)]
+        late += [op.id for op in operations.stale_operations(session, [S.REFUNDING], cutoff)]
     for operation_id in late:
         with session_scope() as session:
             operation = operations.get_operation(session, operation_id)
             if operation is None or not operation.stripe_payment_intent_id:
                 continue
-            if operation.status == "refunding":
+            if operation.status == S.REFUNDING:
                 claimed = operations.claim_stale(session, operation)
             else:
                 claimed = operations.claim_operation(
-                    session, operation, "paid_not_applied", "refunding"
+                    session, operation, S.PAID_NOT_APPLIED, S.REFUNDING
                 )
             if not claimed:
                 continue  # another pass has it
@@ -102,8 +104,8 @@ async def refund_late_payments(
             # Staff may have refunded it (or part of it) from the Stripe dashboard already.
             due = amount - await gateway.refunded_cents(payment_intent_id)
             if due <= 0:
-                _set_status(operation_id, "refunded", ALREADY_REFUNDED)
-                _audit(operation_id, "late_payment_refunded", "refunded", payment_intent_id)
+                _set_status(operation_id, S.REFUNDED, ALREADY_REFUNDED)
+                _audit(operation_id, "late_payment_refunded", S.REFUNDED, payment_intent_id)
                 report.refunded.append(
                     f"operazione {operation_id}: pagamento {payment_intent_id} già rimborsato"
                 )
@@ -115,28 +117,28 @@ async def refund_late_payments(
                 amount_cents=due if due < amount else None,
             )
         except PaymentsUnavailable as exc:  # maybe refunded: the next pass re-sends the same key
-            _set_status(operation_id, "paid_not_applied", None)
-            report.waiting.append(f"rimborso operazione {operation_id}: {exc.message}")
+            _set_status(operation_id, S.PAID_NOT_APPLIED, None)
+            report.waiting.append(f"rimborso operazione {operation_id}: {exc.code}")
             continue
         except PaymentsError as exc:  # Stripe refused (e.g. a disputed payment): staff decide
-            _set_status(operation_id, "refund_failed", exc.message)
-            _audit(operation_id, "late_payment_refund_failed", "refund_failed", payment_intent_id)
-            report.waiting.append(f"rimborso operazione {operation_id} rifiutato: {exc.message}")
+            _set_status(operation_id, S.REFUND_FAILED, exc.code)
+            _audit(operation_id, "late_payment_refund_failed", S.REFUND_FAILED, payment_intent_id)
+            report.waiting.append(f"rimborso operazione {operation_id} rifiutato: {exc.code}")
             continue
-        _set_status(operation_id, "refunded", REFUNDED)
-        _audit(operation_id, "late_payment_refunded", "refunded", payment_intent_id, refund_id)
+        _set_status(operation_id, S.REFUNDED, REFUNDED)
+        _audit(operation_id, "late_payment_refunded", S.REFUNDED, payment_intent_id, refund_id)
         report.refunded.append(
             f"operazione {operation_id}: pagamento {payment_intent_id} rimborsato ({refund_id})"
         )
     return report
 
 
-def _set_status(operation_id: int, status: str, message: str | None) -> None:
+def _set_status(operation_id: int, status: OperationStatus, code: str | None) -> None:
     with session_scope() as session:
         operation = operations.get_operation(session, operation_id)
-        changes = {"status": status}
-        if message is not None:
-            changes["failure_message"] = message
+        changes: dict = {"status": status}
+        if code is not None:
+            changes["failure_code"] = code
         operations.update_operation(session, operation, **changes)
 
 
@@ -152,15 +154,15 @@ async def reconcile_stale_operations(
         candidates = [
             op.id
             for op in operations.stale_operations(session, UNSETTLED, cutoff)
-            # The renewal job itself re-sends an "unknown" renewal under the same key.
-            if not (op.kind == "renewal" and op.status == "unknown")
+            # The renewal job itself re-sends an `unknown` renewal under the same key.
+            if not (op.kind == OperationKind.RENEWAL and op.status == S.UNKNOWN)
         ]
-    gateway = gateway or get_gateway()
+    gateway = gateway or services().gateway
     for operation_id in candidates:
         try:
             line = await _settle(operation_id, gateway)
         except PaymentsError as exc:  # Stripe unreachable again: the next pass tries again
-            report.waiting.append(f"operazione {operation_id}: {exc.message}")
+            report.waiting.append(f"operazione {operation_id}: {exc.code}")
             continue
         if line is not None:
             report.settled.append(line)
@@ -192,11 +194,11 @@ async def _settle(operation_id: int, gateway: StripeGateway) -> str | None:
         return f"operazione {operation_id}: {result.status} (pagamento {outcome.payment_intent_id})"
     with session_scope() as session:
         operation = operations.get_operation(session, operation_id)
-        if kind == "renewal":
-            operations.update_operation(session, operation, status="unknown")
+        if kind == OperationKind.RENEWAL:
+            operations.update_operation(session, operation, status=S.UNKNOWN)
         else:
             operations.update_operation(
-                session, operation, status="failed", failure_message=NOT_STARTED, lock_key=None
+                session, operation, status=S.FAILED, failure_code=NOT_STARTED, lock_key=None
             )
         status = operation.status
     _audit(operation_id, "stale_operation_settled", status, None)
@@ -206,7 +208,7 @@ async def _settle(operation_id: int, gateway: StripeGateway) -> str | None:
 def _audit(
     operation_id: int,
     action: str,
-    status: str,
+    status: OperationStatus,
     payment_intent_id: str | None,
     refund_id: str | None = None,
 ) -> None:

@@ -22,22 +22,30 @@ renewal quote (one whole period ending on the licence's anchor day) are pure fun
 from __future__ import annotations
 
 import dataclasses
-import json
+import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session
-
 from ts_store.billing import charging
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import ConflictError
-from ts_store.billing.gateway import get_gateway
 from ts_store.billing.overview import LicenceOverview, overview, renewal_configuration
+from ts_store.billing.services import services
 from ts_store.domain.catalog import Catalog
-from ts_store.domain.periods import CYCLE_LABELS, Cycle
-from ts_store.domain.quote import Configuration, QuoteError
+from ts_store.domain.lifecycle import LicenceStatus
+from ts_store.domain.operations import (
+    OPEN_OR_PAID,
+    OperationContext,
+    OperationKind,
+    OperationStatus,
+    RenewalRequest,
+    request_day,
+)
+from ts_store.domain.periods import CYCLE_LABELS
+from ts_store.domain.quote import QuoteError
 from ts_store.domain.renewal import (
     next_retry_after,
     renewal_period,
@@ -53,40 +61,64 @@ from ts_store.store.models import BillingOperation, Licence
 
 log = logging.getLogger(__name__)
 
-RENEWAL = renewal_queries.RENEWAL_KIND
+L = LicenceStatus
+S = OperationStatus
+RENEWAL = OperationKind.RENEWAL
 # A guard, not a limit anyone should meet: a monthly licence 100 years behind.
 MAX_PERIODS_PER_RUN = 1200
 MAX_LAB_STEPS = 5000
-AUTHENTICATION_NEEDED = (
-    "La banca chiede di autenticare il pagamento del rinnovo (3-D Secure), che non si può fare "
-    "in automatico: sostituisci la carta in «Metodi di pagamento»."
-)
+AUTHENTICATION_NEEDED = "renewal_authentication_needed"
 
-ACTION_LABELS: dict[str, str] = {
-    "renewed": "Rinnovata",
-    "ended": "Terminata per disdetta",
-    "past_due": "Pagamento del rinnovo non riuscito",
-    "retry_failed": "Nuovo tentativo non riuscito",
-    "suspended": "Sospesa per mancato pagamento",
-    "trial_expired": "Prova scaduta",
-    "data_removed": "Dati rimossi (fine conservazione)",
-    "in_progress": "Addebito già in corso altrove",
-    "error": "Non elaborata",
+
+class Action(enum.StrEnum):
+    """What the job did to a licence (also the suffix of its audit action)."""
+
+    RENEWED = "renewed"
+    ENDED = "ended"
+    PAST_DUE = "past_due"
+    RETRY_FAILED = "retry_failed"
+    SUSPENDED = "suspended"
+    TRIAL_EXPIRED = "trial_expired"
+    DATA_REMOVED = "data_removed"
+    IN_PROGRESS = "in_progress"
+    ERROR = "error"
+
+
+# The command's report (printed by `python -m ts_store.billing renew`, shown in the laboratory).
+ACTION_LABELS: dict[Action, str] = {
+    Action.RENEWED: "Rinnovata",
+    Action.ENDED: "Terminata per disdetta",
+    Action.PAST_DUE: "Pagamento del rinnovo non riuscito",
+    Action.RETRY_FAILED: "Nuovo tentativo non riuscito",
+    Action.SUSPENDED: "Sospesa per mancato pagamento",
+    Action.TRIAL_EXPIRED: "Prova scaduta",
+    Action.DATA_REMOVED: "Dati rimossi (fine conservazione)",
+    Action.IN_PROGRESS: "Addebito già in corso altrove",
+    Action.ERROR: "Non elaborata",
 }
+
+# Words a failure code with its parameters (the laboratory passes the UI's; the command prints
+# the code).
+Describe = Callable[[str, dict[str, Any]], str]
+
+
+def _code_only(code: str, params: dict[str, Any]) -> str:
+    return f"{code} {params}" if params else code
 
 
 @dataclass(frozen=True)
 class LicenceEvent:
-    """One thing the job did to one licence on one day."""
+    """One thing the job did to one licence on one day; `code` and `params`: why it failed."""
 
     licence_id: int
     customer_id: int
-    action: str  # a key of ACTION_LABELS
+    action: Action
     on: date
     period_end: date | None = None
     document_number: str | None = None
     gross_cents: int | None = None
-    message: str | None = None
+    code: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -118,16 +150,16 @@ class RenewalReport:
         what = "; ".join(counts) if counts else "nulla da fare"
         return f"Rinnovi al {_it_date(self.today)} — {what}."
 
-    def lines(self) -> list[str]:
+    def lines(self, describe: Describe = _code_only) -> list[str]:
         out = []
         for event in self.events:
             text = f"{_it_date(event.on)} · licenza n. {event.licence_id} · {event.label}"
-            if event.period_end is not None and event.action in ("renewed", "past_due"):
+            if event.period_end is not None and event.action in (Action.RENEWED, Action.PAST_DUE):
                 text += f" (rinnovo del {_it_date(event.period_end)})"
             if event.document_number:
                 text += f" · documento {event.document_number}"
-            if event.message:
-                text += f" · {event.message}"
+            if event.code:
+                text += f" · {describe(event.code, event.params)}"
             out.append(text)
         return out
 
@@ -135,21 +167,23 @@ class RenewalReport:
 # --- the applier: what a paid renewal changes --------------------------------------------
 
 
-def _apply_renewal(session: Session, licence: Licence, request: dict[str, Any]) -> dict[str, Any]:
+def apply_renewal(
+    licence: Licence, request: RenewalRequest, context: OperationContext
+) -> dict[str, Any]:
     """The renewal configuration becomes current and the next period starts on the anchor day."""
-    period_end = date.fromisoformat(request["period_end"])
+    period_end = request.period_end
     if licence.period_end != period_end:  # pragma: no cover - one attempt per period succeeds
         log.error("renewal of licence %s for %s paid but the period moved", licence.id, period_end)
         return {}
-    configuration = Configuration(request["plan"], Cycle(request["cycle"]), int(request["seats"]))
-    anchor_day = int(request["anchor_day"])
+    configuration = request.configuration
+    anchor_day = request.anchor_day
     return {
-        "status": "active",
+        "status": L.ACTIVE,
         "plan": configuration.plan,
-        "cycle": str(configuration.cycle),
+        "cycle": configuration.cycle,
         "seats": configuration.seats,
         "renewal_plan": configuration.plan,
-        "renewal_cycle": str(configuration.cycle),
+        "renewal_cycle": configuration.cycle,
         "renewal_seats": configuration.seats,
         "anchor_day": anchor_day,
         "period_start": period_end,
@@ -159,9 +193,6 @@ def _apply_renewal(session: Session, licence: Licence, request: dict[str, Any]) 
         "suspended_on": None,
         "ended_on": None,
     }
-
-
-charging.register_applier(RENEWAL, _apply_renewal)
 
 
 # --- use cases ------------------------------------------------------------------------------
@@ -179,7 +210,9 @@ async def renew_due(today: date, gateway: StripeGateway | None = None) -> Renewa
             events, _ = await _advance(licence_id, today, gateway, catalog)
         except Exception as exc:  # one broken licence must not stop the others
             log.exception("renewal of licence %s failed", licence_id)
-            events = [_error_event(licence_id, today, f"errore interno ({type(exc).__name__})")]
+            events = [
+                _error_event(licence_id, today, "internal_error", exception=type(exc).__name__)
+            ]
         report.events.extend(events)
     report.events.extend(await _remove_expired_data(today, catalog, gateway))
     return report
@@ -255,22 +288,24 @@ async def _advance(
         period_end, status = licence.period_end, licence.status
         if period_end in seen:
             break
-        if status in ("active", "past_due") and licence.cancel_at_period_end:
+        if status in (L.ACTIVE, L.PAST_DUE) and licence.cancel_at_period_end:
             if period_end <= today:
-                events.extend(_write(licence, today, "ended", _end_changes(licence)))
+                events.extend(_write(licence, today, Action.ENDED, _end_changes(licence)))
             break
-        if status == "active":
+        if status == L.ACTIVE:
             if period_end > today:
                 break
-        elif status == "past_due":
+        elif status == L.PAST_DUE:
             first_failure = licence.past_due_since or period_end
             if not retry_now:
                 if today >= suspension_date(first_failure):
-                    events.extend(_write(licence, today, "suspended", _suspend_changes(licence)))
+                    events.extend(
+                        _write(licence, today, Action.SUSPENDED, _suspend_changes(licence))
+                    )
                     break
                 if licence.next_retry_on is None or licence.next_retry_on > today:
                     break
-        elif not (status == "suspended" and retry_now):
+        elif not (status == L.SUSPENDED and retry_now):
             break
         seen.add(period_end)
         # One read of the period's attempts decides both whether to charge and under which key:
@@ -291,8 +326,8 @@ async def _advance(
         first_result = first_result or result
         if result.done:
             continue
-        if result.status in ("failed", "requires_action"):
-            failure = _record_failure(licence_id, period_end, today, event.message)
+        if result.status in (S.FAILED, S.REQUIRES_ACTION):
+            failure = _record_failure(licence_id, period_end, today, event.code, event.params)
             if failure is not None:
                 events[-1] = dataclasses.replace(failure, gross_cents=event.gross_cents)
         break
@@ -311,11 +346,11 @@ async def _charge_renewal(
     anchor_day = licence.anchor_day or (licence.period_start or period_end).day
     configuration = renewal_configuration(licence)
     if configuration is None:
-        return None, _error_event(licence.id, today, "configurazione di rinnovo mancante", licence)
+        return None, _error_event(licence.id, today, "renewal_configuration_missing", licence)
     try:
         renewal = renewal_quote(catalog, period_end, anchor_day, configuration)
     except QuoteError as exc:
-        return None, _error_event(licence.id, today, exc.message, licence)
+        return None, _error_event(licence.id, today, "quote_invalid", licence, message=exc.message)
     plan_name = catalog.plan(configuration.plan).name
     last_day = renewal.at_renewal.date - timedelta(days=1)
     line = (
@@ -324,62 +359,59 @@ async def _charge_renewal(
     )
     plan = charging.ChargePlan(
         idempotency_key=key,
-        kind=RENEWAL,
         customer_id=licence.customer_id,
         licence_id=licence.id,
         licence_version=licence.version,
         quote=renewal,
-        request={
-            "period_end": period_end.isoformat(),
-            "anchor_day": anchor_day,
-            "plan": configuration.plan,
-            "cycle": str(configuration.cycle),
-            "seats": configuration.seats,
-        },
-        description=line,
-        today=today,
-        actor_customer_id=None,
-        line_descriptions={"new_period": line},
+        request=RenewalRequest(
+            period_end=period_end, anchor_day=anchor_day, configuration=configuration
+        ),
+        context=OperationContext(
+            today=today,
+            actor_customer_id=None,
+            description=line,
+            line_descriptions={"new_period": line},
+        ),
     )
     base = {"licence_id": licence.id, "customer_id": licence.customer_id, "on": today}
     gross = renewal.charge_now.gross_cents
     try:
         result = await charging.execute(plan, gateway)
     except ConflictError:
-        return None, LicenceEvent(**base, action="in_progress", period_end=period_end)
+        return None, LicenceEvent(**base, action=Action.IN_PROGRESS, period_end=period_end)
     if result.done:
         event = LicenceEvent(
             **base,
-            action="renewed",
+            action=Action.RENEWED,
             period_end=period_end,
             document_number=result.document_number,
             gross_cents=gross,
         )
-    elif result.status == "requires_action" and not on_session:
+    elif result.status == S.REQUIRES_ACTION and not on_session:
         _note_authentication_needed(result.operation_id)
         event = LicenceEvent(
             **base,
-            action="past_due",
+            action=Action.PAST_DUE,
             period_end=period_end,
             gross_cents=gross,
-            message=AUTHENTICATION_NEEDED,
+            code=AUTHENTICATION_NEEDED,
         )
-    elif result.status in ("failed", "requires_action"):
+    elif result.status in (S.FAILED, S.REQUIRES_ACTION):
         event = LicenceEvent(
             **base,
-            action="past_due",
+            action=Action.PAST_DUE,
             period_end=period_end,
             gross_cents=gross,
-            message=result.message,
+            code=result.failure_code,
+            params=result.failure_params,
         )
     else:
-        event = LicenceEvent(**base, action="in_progress", period_end=period_end)
+        event = LicenceEvent(**base, action=Action.IN_PROGRESS, period_end=period_end)
     return result, event
 
 
-# An attempt in one of these states may still charge, or has charged: never start another.
+# An attempt in one of OPEN_OR_PAID may still charge, or has charged: never start another.
 # Any other state (failed, requires_action left to the job, superseded) is a finished attempt.
-_OPEN_OR_PAID = frozenset({"pending", "charging", "unknown", "succeeded", "applied"})
 
 
 def _attempt_key(attempts: list[BillingOperation], base: str) -> str:
@@ -390,7 +422,7 @@ def _attempt_key(attempts: list[BillingOperation], base: str) -> str:
     in every process that looks at the licence in this state.
     """
     for operation in attempts:
-        if operation.status in _OPEN_OR_PAID:
+        if operation.status in OPEN_OR_PAID:
             return operation.idempotency_key
     return base if not attempts else f"{base}:retry{len(attempts)}"
 
@@ -398,8 +430,8 @@ def _attempt_key(attempts: list[BillingOperation], base: str) -> str:
 def _note_authentication_needed(operation_id: int) -> None:
     with session_scope() as session:
         operation = operations.get_operation(session, operation_id)
-        if operation is not None and operation.status == "requires_action":
-            operations.update_operation(session, operation, failure_message=AUTHENTICATION_NEEDED)
+        if operation is not None and operation.status == S.REQUIRES_ACTION:
+            operations.update_operation(session, operation, failure_code=AUTHENTICATION_NEEDED)
 
 
 def _attempts(licence_id: int, period_end: date) -> list[BillingOperation]:
@@ -408,15 +440,12 @@ def _attempts(licence_id: int, period_end: date) -> list[BillingOperation]:
 
 
 def _finished(attempts: list[BillingOperation]) -> list[BillingOperation]:
-    return [operation for operation in attempts if operation.status not in _OPEN_OR_PAID]
+    return [operation for operation in attempts if operation.status not in OPEN_OR_PAID]
 
 
 def _attempt_day(operation: BillingOperation) -> date:
     """The store's day on which an attempt was made (the plan's `today`)."""
-    try:
-        return date.fromisoformat(json.loads(operation.request_json)["_today"])
-    except (ValueError, KeyError, TypeError):
-        return operation.created_at.date()
+    return request_day(operation.request_json, operation.created_at.date())
 
 
 def _failure_not_recorded(licence: Licence, attempts: list[BillingOperation]) -> bool:
@@ -426,16 +455,20 @@ def _failure_not_recorded(licence: Licence, attempts: list[BillingOperation]) ->
     finished = _finished(attempts)
     if not finished or len(finished) < len(attempts):
         return False
-    if licence.status == "active":
+    if licence.status == L.ACTIVE:
         return True
     last_try = _attempt_day(finished[-1])
-    return licence.status == "past_due" and (
+    return licence.status == L.PAST_DUE and (
         licence.next_retry_on is None or last_try >= licence.next_retry_on
     )
 
 
 def _record_failure(
-    licence_id: int, period_end: date, today: date, message: str | None
+    licence_id: int,
+    period_end: date,
+    today: date,
+    code: str | None,
+    params: dict[str, Any] | None = None,
 ) -> LicenceEvent | None:
     """Bring the licence in line with the failed attempts of the period's renewal.
 
@@ -449,27 +482,30 @@ def _record_failure(
     if licence is None or licence.period_end != period_end or not finished:
         return None
     first_failure, last_try = _attempt_day(finished[0]), _attempt_day(finished[-1])
-    message = message or finished[-1].failure_message
-    if licence.status == "active":
-        action = "past_due"
+    if not code:
+        code, params = finished[-1].failure_code, operations.failure_params(finished[-1])
+    if licence.status == L.ACTIVE:
+        action = Action.PAST_DUE
         changes = {
-            "status": "past_due",
+            "status": L.PAST_DUE,
             "past_due_since": first_failure,
             "next_retry_on": next_retry_after(first_failure, last_try),
         }
-    elif licence.status == "past_due":
-        action = "retry_failed"
+    elif licence.status == L.PAST_DUE:
+        action = Action.RETRY_FAILED
         since = licence.past_due_since or first_failure
         changes = {"next_retry_on": next_retry_after(since, last_try)}
     else:
-        action, changes = "retry_failed", {}
-    written = _write(licence, today, action, changes, message=message, period_end=period_end)
+        action, changes = Action.RETRY_FAILED, {}
+    written = _write(
+        licence, today, action, changes, code=code, params=params, period_end=period_end
+    )
     return written[0] if written else None
 
 
 def _end_changes(licence: Licence) -> dict[str, Any]:
     return {
-        "status": "cancelled",
+        "status": L.CANCELLED,
         "ended_on": licence.period_end,
         "past_due_since": None,
         "next_retry_on": None,
@@ -478,16 +514,17 @@ def _end_changes(licence: Licence) -> dict[str, Any]:
 
 def _suspend_changes(licence: Licence) -> dict[str, Any]:
     on = suspension_date(licence.past_due_since or licence.period_end)
-    return {"status": "suspended", "suspended_on": on, "ended_on": on, "next_retry_on": None}
+    return {"status": L.SUSPENDED, "suspended_on": on, "ended_on": on, "next_retry_on": None}
 
 
 def _write(
     licence: Licence,
     today: date,
-    action: str,
+    action: Action,
     changes: dict[str, Any],
     *,
-    message: str | None = None,
+    code: str | None = None,
+    params: dict[str, Any] | None = None,
     period_end: date | None = None,
 ) -> list[LicenceEvent]:
     """Write a transition under the optimistic lock, with its audit entry.
@@ -501,7 +538,8 @@ def _write(
         action=action,
         on=today,
         period_end=period_end or licence.period_end,
-        message=message,
+        code=code,
+        params=params or {},
     )
     pending = {name: value for name, value in changes.items() if getattr(licence, name) != value}
     if not pending:
@@ -517,7 +555,12 @@ def _write(
                 actor_customer_id=None,
                 licence_id=licence.id,
                 before=before,
-                after={**audit.licence_snapshot(current), "on": today, "message": message},
+                after={
+                    **audit.licence_snapshot(current),
+                    "on": today,
+                    "code": code,
+                    "params": params or {},
+                },
             )
     except StaleLicenceError:
         return []
@@ -533,8 +576,8 @@ def _expire_trials(today: date) -> list[LicenceEvent]:
         ended = renewal_queries.trials_ended_by(session, today)
     events = []
     for licence in ended:
-        changes = {"status": "trial_expired", "ended_on": licence.trial_ends_on}
-        events.extend(_write(licence, today, "trial_expired", changes))
+        changes = {"status": L.TRIAL_EXPIRED, "ended_on": licence.trial_ends_on}
+        events.extend(_write(licence, today, Action.TRIAL_EXPIRED, changes))
     return events
 
 
@@ -556,11 +599,14 @@ async def _remove_expired_data(
         try:
             events.extend(await _remove_data(licence, today, catalog, gateway))
         except PaymentsError as exc:  # Stripe unreachable: the next run tries again
-            events.append(_error_event(licence.id, today, exc.message, licence))
+            events.append(_error_event(licence.id, today, exc.code, licence))
         except Exception as exc:
             log.exception("data removal of licence %s failed", licence.id)
-            message = f"errore interno ({type(exc).__name__})"
-            events.append(_error_event(licence.id, today, message, licence))
+            events.append(
+                _error_event(
+                    licence.id, today, "internal_error", licence, exception=type(exc).__name__
+                )
+            )
     return events
 
 
@@ -582,7 +628,7 @@ async def _remove_data(
         )
         stripe_customer_id = customer.stripe_customer_id if customer else None
     if card_ids and stripe_customer_id:
-        gateway = gateway or get_gateway()
+        gateway = gateway or services().gateway
         for payment_method_id in card_ids:
             try:
                 await gateway.detach_card(payment_method_id, customer_id=stripe_customer_id)
@@ -629,7 +675,7 @@ async def _remove_data(
         LicenceEvent(
             licence_id=licence.id,
             customer_id=licence.customer_id,
-            action="data_removed",
+            action=Action.DATA_REMOVED,
             on=today,
         )
     ]
@@ -648,9 +694,11 @@ class LicenceSchedule:
     data_removed_on: date | None
 
 
-def schedule(session: Session, today: date) -> list[LicenceSchedule]:
+def schedule(today: date) -> list[LicenceSchedule]:
     """Every licence with its next renewal and amount (from the domain quote)."""
     catalog = current_catalog()
+    with session_scope() as session:
+        rows = renewal_queries.licences_with_customers(session)
     return [
         LicenceSchedule(
             view=overview(licence, today, catalog),
@@ -658,7 +706,7 @@ def schedule(session: Session, today: date) -> list[LicenceSchedule]:
             email=customer.email,
             data_removed_on=licence.data_removed_on,
         )
-        for licence, customer in renewal_queries.licences_with_customers(session)
+        for licence, customer in rows
     ]
 
 
@@ -666,15 +714,16 @@ def schedule(session: Session, today: date) -> list[LicenceSchedule]:
 
 
 def _error_event(
-    licence_id: int, today: date, message: str, licence: Licence | None = None
+    licence_id: int, today: date, code: str, licence: Licence | None = None, **params: Any
 ) -> LicenceEvent:
     return LicenceEvent(
         licence_id=licence_id,
         customer_id=licence.customer_id if licence else 0,
-        action="error",
+        action=Action.ERROR,
         on=today,
         period_end=licence.period_end if licence else None,
-        message=message,
+        code=code,
+        params=params,
     )
 
 

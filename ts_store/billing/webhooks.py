@@ -13,17 +13,16 @@ from typing import Any
 
 from ts_store.billing import charging
 from ts_store.billing.cards import mirror_default_card
-from ts_store.billing.gateway import get_gateway
-from ts_store.payments.errors import decline_message
-from ts_store.payments.gateway import PaymentOutcome, StripeGateway
+from ts_store.billing.services import services
+from ts_store.payments.gateway import PaymentOutcome, PaymentStatus, StripeGateway
 from ts_store.store import customers, operations, payment_methods
 from ts_store.store.db import session_scope
 from ts_store.store.stripe_events import forget_event, record_event_once
 
 log = logging.getLogger(__name__)
 PAYMENT_EVENTS = {
-    "payment_intent.succeeded": "succeeded",
-    "payment_intent.payment_failed": "failed",
+    "payment_intent.succeeded": PaymentStatus.SUCCEEDED,
+    "payment_intent.payment_failed": PaymentStatus.FAILED,
 }
 
 
@@ -52,11 +51,11 @@ async def _dispatch(event_type: str, data: dict[str, Any], gateway: StripeGatewa
     if event_type in PAYMENT_EVENTS:
         return _reconcile_payment(data, PAYMENT_EVENTS[event_type])
     if event_type == "customer.updated":
-        return await _refresh_default_card(data, gateway or get_gateway())
+        return await _refresh_default_card(data, gateway or services().gateway)
     return f"ignored: {event_type}"
 
 
-def _reconcile_payment(intent: dict[str, Any], status: str) -> str:
+def _reconcile_payment(intent: dict[str, Any], status: PaymentStatus) -> str:
     metadata = intent.get("metadata") or {}
     raw_id = str(metadata.get("ts_store_operation_id", ""))
     with session_scope() as session:
@@ -80,10 +79,8 @@ def _reconcile_payment(intent: dict[str, Any], status: str) -> str:
         client_secret=None,
         amount_cents=int(intent.get("amount") or 0),
         decline_code=error.get("decline_code") or error.get("code"),
-        message=None
-        if status == "succeeded"
-        else decline_message(error.get("decline_code"), error.get("code")),
         metadata={str(k): str(v) for k, v in metadata.items()},
+        stripe_code=error.get("code"),
     )
     result = charging.record_outcome(operation_id, outcome)
     return f"operation {operation_id}: {result.status}"

@@ -18,6 +18,8 @@ from typing import Any, NoReturn
 from ts_store.domain.periods import Cycle
 
 CATALOG_ENV_VAR = "TS_STORE_CATALOG"
+# How messages name a catalogue typed in the product team's sandbox ("Catalogo di prova: ...").
+DRAFT_SOURCE = "di prova"
 CURRENCY = "EUR"
 
 _TOP_FIELDS = ("currency", "vat_percent", "trial_days", "retention_days", "plans")

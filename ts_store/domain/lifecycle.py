@@ -27,7 +27,46 @@ STATUS_LABELS: dict[LicenceStatus, str] = {
     LicenceStatus.CANCELLED: "Terminata",
 }
 
+CANCELLING_LABEL = "In disdetta"
+
 PAID_STATUSES = frozenset({LicenceStatus.ACTIVE, LicenceStatus.PAST_DUE})
+# Ended licences: their data is kept for the retention days, then removed.
+ENDED_STATUSES = frozenset(
+    {LicenceStatus.TRIAL_EXPIRED, LicenceStatus.CANCELLED, LicenceStatus.SUSPENDED}
+)
+
+L = LicenceStatus
+# Every legal status change of a licence (the store checks each write against it). Writing the
+# status a licence already has is not a transition (a renewal keeps an active licence active).
+LICENCE_TRANSITIONS: dict[LicenceStatus, frozenset[LicenceStatus]] = {
+    # Bought, or the trial ended.
+    L.TRIAL: frozenset({L.ACTIVE, L.TRIAL_EXPIRED}),
+    # Bought again while the data is kept.
+    L.TRIAL_EXPIRED: frozenset({L.ACTIVE}),
+    L.CANCELLED: frozenset({L.ACTIVE}),
+    # A renewal failed, or the period of a cancelled licence ended.
+    L.ACTIVE: frozenset({L.PAST_DUE, L.CANCELLED}),
+    # Paid at last, suspended after the dunning ladder, or ended by its cancellation.
+    L.PAST_DUE: frozenset({L.ACTIVE, L.SUSPENDED, L.CANCELLED}),
+    # The open renewal paid with a new card.
+    L.SUSPENDED: frozenset({L.ACTIVE}),
+}
+
+
+def licence_transition_allowed(from_status: str, to_status: str) -> bool:
+    if from_status == to_status:
+        return True
+    return LicenceStatus(to_status) in LICENCE_TRANSITIONS.get(
+        LicenceStatus(from_status), frozenset()
+    )
+
+
+def status_label(status: LicenceStatus, cancel_at_period_end: bool) -> str:
+    """What the pages call the status: a paid licence with a pending cancellation is
+    "In disdetta"."""
+    if cancel_at_period_end and status in PAID_STATUSES:
+        return CANCELLING_LABEL
+    return STATUS_LABELS[LicenceStatus(status)]
 
 
 def can_purchase(

@@ -15,6 +15,7 @@ import logging
 import sys
 import time
 
+from ts_store.billing.bootstrap import bootstrap
 from ts_store.mail.config import MailConfigError
 from ts_store.mail.sender import SenderConfig, interval_seconds, send_due
 
@@ -30,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    bootstrap()  # the catalogue and clock the use cases read (emails show VAT, amounts)
     try:
         cfg = SenderConfig.from_env()
     except MailConfigError as exc:

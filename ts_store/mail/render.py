@@ -35,7 +35,7 @@ from ts_store.ui.formatting import (
     format_percent,
     format_users,
 )
-from ts_store.ui.messages import MESSAGES
+from ts_store.ui.messages import TEXTS
 from ts_store.ui.messages import text as message_text
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -172,7 +172,7 @@ def links(public_url: str, params: Mapping[str, Any]) -> dict[str, str]:
 def failure_reason(code: object, params: object) -> str:
     """The Italian text of a payment failure code (ts_store/ui/messages.py), or a plain
     sentence when the code has no text of its own."""
-    if isinstance(code, str) and code in MESSAGES:
+    if isinstance(code, str) and code in TEXTS:
         return message_text(code, **(params if isinstance(params, dict) else {}))
     return FAILURE_FALLBACK
 

@@ -1,8 +1,8 @@
 """Stripe gateway: the only code that talks to Stripe (or to localstripe in development).
 
 Async only: a blocking Stripe call inside a Reflex event handler would stall every client.
-Callers get small frozen dataclasses and ``ts_store.payments.errors`` exceptions with
-Italian messages, never ``stripe`` objects or ``stripe`` errors.
+Callers get small frozen dataclasses and ``ts_store.payments.errors`` exceptions with codes,
+never ``stripe`` objects or ``stripe`` errors.
 
 Every public call answers within ``STRIPE_CALL_DEADLINE_SECONDS`` (30 s), retries and back-off
 included, even when Stripe hangs: the client's timeouts and retries come from the settings
@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import enum
 import functools
 import inspect
 import logging
@@ -34,12 +35,12 @@ from ts_store.payments.config import (
     StripeSettings,
 )
 from ts_store.payments.errors import (
+    CARD_DECLINED,
     CARD_NOT_FOUND,
     CARD_NOT_VERIFIED,
     CardError,
     PaymentsError,
     PaymentsUnavailable,
-    decline_message,
 )
 
 log = logging.getLogger(__name__)
@@ -74,25 +75,35 @@ class SetupIntentInfo:
     client_secret: str
 
 
+class PaymentStatus(enum.StrEnum):
+    """How a payment stands, in our words (Stripe's PaymentIntent statuses map onto these)."""
+
+    SUCCEEDED = "succeeded"
+    REQUIRES_ACTION = "requires_action"
+    FAILED = "failed"
+    PROCESSING = "processing"
+
+
 @dataclass(frozen=True)
 class PaymentOutcome:
-    """Result of a charge. ``status``: succeeded | requires_action | failed | processing.
+    """Result of a charge (``status``: a PaymentStatus).
 
     On ``requires_action`` the page calls
     ``stripe.confirmCardPayment(client_secret, {payment_method: payment_method_id})``
     (passing the card is required by real Stripe after an off-session
     ``authentication_required``; localstripe ignores it), then the server calls
-    ``retrieve_payment``. On ``failed`` nothing was charged and ``message`` is Italian.
+    ``retrieve_payment``. On ``failed`` nothing was charged; ``decline_code`` (Stripe's
+    decline_code, else its error code) and ``stripe_code`` (the error code) say why.
     """
 
-    status: str
+    status: PaymentStatus
     payment_intent_id: str | None
     client_secret: str | None
     amount_cents: int
     decline_code: str | None
-    message: str | None
     metadata: dict[str, str]
     payment_method_id: str | None = None
+    stripe_code: str | None = None
 
 
 _Gateway = TypeVar("_Gateway", bound=type)
@@ -228,14 +239,10 @@ class StripeGateway:
             raise CardError(CARD_NOT_FOUND, detail=f"setup intent {setup_intent_id!r} not found")
         if intent.get("status") != "succeeded":
             error = intent.get("last_setup_error") or {}
-            message = (
-                decline_message(error.get("decline_code"), error.get("code"))
-                if error
-                else CARD_NOT_VERIFIED
-            )
             raise CardError(
-                message,
+                CARD_DECLINED if error else CARD_NOT_VERIFIED,
                 decline_code=error.get("decline_code") or error.get("code"),
+                stripe_code=error.get("code"),
                 detail=f"setup intent status {intent.get('status')!r}",
             )
         method = await self._owned_card(_id(intent.get("payment_method")), customer_id)
@@ -494,31 +501,29 @@ def _str_dict(value: Mapping[str, Any] | None) -> dict[str, str]:
 
 
 def _outcome(intent: Mapping[str, Any]) -> PaymentOutcome:
-    status = _STATUSES.get(intent.get("status", ""), "failed")
-    error = (intent.get("last_payment_error") or {}) if status == "failed" else {}
+    status = _STATUSES.get(intent.get("status", ""), PaymentStatus.FAILED)
+    error = (intent.get("last_payment_error") or {}) if status == PaymentStatus.FAILED else {}
     return PaymentOutcome(
         status,
         payment_intent_id=intent["id"],
-        client_secret=intent.get("client_secret") if status == "requires_action" else None,
+        client_secret=intent.get("client_secret")
+        if status == PaymentStatus.REQUIRES_ACTION
+        else None,
         amount_cents=int(intent["amount"]),
         decline_code=error.get("decline_code") or error.get("code"),
-        message=(
-            decline_message(error.get("decline_code"), error.get("code"))
-            if status == "failed"
-            else None
-        ),
         metadata=_str_dict(intent.get("metadata")),
         payment_method_id=_id(intent.get("payment_method")),
+        stripe_code=error.get("code"),
     )
 
 
 # PaymentIntent status -> ours. Anything else (requires_payment_method after a decline or a
-# failed 3-D Secure, canceled, requires_confirmation) means nothing was charged: "failed".
+# failed 3-D Secure, canceled, requires_confirmation) means nothing was charged: failed.
 _STATUSES = {
-    "succeeded": "succeeded",
-    "requires_action": "requires_action",
-    "processing": "processing",
-    "requires_capture": "processing",
+    "succeeded": PaymentStatus.SUCCEEDED,
+    "requires_action": PaymentStatus.REQUIRES_ACTION,
+    "processing": PaymentStatus.PROCESSING,
+    "requires_capture": PaymentStatus.PROCESSING,
 }
 
 
@@ -531,24 +536,23 @@ def _declined(
     intent = body.get("payment_intent") or {}
     if error.code == "authentication_required" and intent.get("client_secret"):
         return PaymentOutcome(
-            "requires_action",
+            PaymentStatus.REQUIRES_ACTION,
             payment_intent_id=intent["id"],
             client_secret=intent["client_secret"],
             amount_cents=int(intent.get("amount", amount_cents)),
             decline_code=None,
-            message=None,
             metadata=_str_dict(intent.get("metadata", metadata)),
             payment_method_id=method_id,
         )
     return PaymentOutcome(
-        "failed",
+        PaymentStatus.FAILED,
         payment_intent_id=intent.get("id"),
         client_secret=None,
         amount_cents=int(intent.get("amount", amount_cents)),
         decline_code=body.get("decline_code") or error.code,
-        message=decline_message(body.get("decline_code"), error.code),
         metadata=_str_dict(intent.get("metadata", metadata)),
         payment_method_id=method_id,
+        stripe_code=error.code,
     )
 
 
@@ -559,12 +563,13 @@ def _error_body(error: stripe.StripeError) -> dict[str, Any]:
 
 
 def _translate(error: stripe.StripeError) -> PaymentsError:
-    """Map a stripe error to ours. Details go to the log and to ``str()``, not to ``message``."""
+    """Map a stripe error to ours. Details go to the log and to ``str()``, never to ``code``."""
     if isinstance(error, stripe.CardError):
         decline = _error_body(error).get("decline_code")
         return CardError(
-            decline_message(decline, error.code),
+            CARD_DECLINED,
             decline_code=decline or error.code,
+            stripe_code=error.code,
             detail=str(error),
         )
     if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError):

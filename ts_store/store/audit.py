@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from ts_store.domain.operations import IllegalTransition
 from ts_store.store.models import AuditEntry, Licence
 
 
@@ -29,6 +30,27 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def refuse_transition(
+    session: Session, error: IllegalTransition, licence_id: int | None
+) -> IllegalTransition:
+    """Record a refused status change and return the error for the caller to raise.
+
+    The caller's unit of work is rolled back first (it was about to write something illegal);
+    the audit entry is then committed on its own, so it survives the error that follows.
+    """
+    session.rollback()
+    record(
+        session,
+        action="illegal_transition",
+        actor_customer_id=None,
+        licence_id=licence_id,
+        before={"entity": error.entity, "id": error.entity_id, "status": error.from_status},
+        after={"status": error.to_status},
+    )
+    session.commit()
+    return error
 
 
 def entries_for_licence(session: Session, licence_id: int) -> list[AuditEntry]:

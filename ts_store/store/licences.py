@@ -8,6 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from ts_store.domain.lifecycle import PAID_STATUSES, LicenceStatus, licence_transition_allowed
+from ts_store.domain.operations import IllegalTransition
+from ts_store.store import audit
 from ts_store.store.models import Licence, utcnow
 
 
@@ -33,8 +36,8 @@ def get_licence(session: Session, licence_id: int) -> Licence | None:
     return session.get(Licence, licence_id)
 
 
-def add_licence(session: Session, **fields: Any) -> Licence:
-    licence = Licence(**fields)
+def add_licence(session: Session, *, status: LicenceStatus, **fields: Any) -> Licence:
+    licence = Licence(status=LicenceStatus(status), **fields)
     session.add(licence)
     session.flush()
     return licence
@@ -45,8 +48,12 @@ def update_licence(
 ) -> Licence:
     """Write `changes` only if the row still has `expected_version`; bump the version.
 
-    The check is in the UPDATE itself, so two processes cannot both win.
+    The check is in the UPDATE itself, so two processes cannot both win. A new status must be a
+    legal move from the one read (`LICENCE_TRANSITIONS`): otherwise IllegalTransition, audited.
     """
+    if "status" in changes and not licence_transition_allowed(licence.status, changes["status"]):
+        error = IllegalTransition("licence", licence.id, licence.status, changes["status"])
+        raise audit.refuse_transition(session, error, licence.id)
     values = dict(changes, version=expected_version + 1, updated_at=utcnow())
     result = session.execute(
         sa.update(Licence)
@@ -67,7 +74,7 @@ def licences_due(session: Session, today: date) -> list[Licence]:
         session.exec(
             select(Licence)
             .where(Licence.period_end.is_not(None), Licence.period_end <= today)
-            .where(Licence.status.in_(["active", "past_due"]))
+            .where(Licence.status.in_(list(PAID_STATUSES)))
             .order_by(Licence.id)
         )
     )

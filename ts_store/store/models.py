@@ -10,6 +10,11 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from ts_store.domain.lifecycle import LicenceStatus
+from ts_store.domain.notifications import OutboxStatus
+from ts_store.domain.operations import OperationKind, OperationStatus
+from ts_store.store.types import TextEnum
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -69,7 +74,9 @@ class Licence(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     product: str = "CRM in Cloud"
-    status: str = Field(index=True, max_length=20)
+    status: LicenceStatus = Field(
+        sa_column=sa.Column(TextEnum(LicenceStatus), nullable=False, index=True)
+    )
     plan: str | None = None
     cycle: str | None = None
     seats: int | None = None
@@ -120,8 +127,11 @@ class BillingOperation(SQLModel, table=True):
     idempotency_key: str = Field(sa_column=sa.Column(sa.String(120), unique=True, nullable=False))
     customer_id: int = Field(foreign_key="customer.id", index=True)
     licence_id: int | None = Field(default=None, foreign_key="licence.id", index=True)
-    kind: str = Field(max_length=20)  # purchase | change | renewal | retry | card
-    status: str = Field(default="pending", max_length=20)
+    kind: OperationKind = Field(sa_column=sa.Column(TextEnum(OperationKind), nullable=False))
+    status: OperationStatus = Field(
+        default=OperationStatus.PENDING,
+        sa_column=sa.Column(TextEnum(OperationStatus), nullable=False),
+    )
     request_json: str = "{}"
     quote_json: str = "{}"
     amount_cents: int = 0
@@ -132,7 +142,9 @@ class BillingOperation(SQLModel, table=True):
         default=None, sa_column=sa.Column(sa.String(60), unique=True, nullable=True)
     )
     stripe_payment_intent_id: str | None = Field(default=None, index=True)
-    failure_message: str | None = None
+    # Why it failed (or what happened to it): a code the UI words (ts_store/ui/messages.py).
+    failure_code: str | None = Field(default=None, max_length=60)
+    failure_params_json: str = "{}"
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
@@ -288,7 +300,7 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=40)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     params_json: str = "{}"
-    status: str = Field(default="pending", max_length=20)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=20)
     attempts: int = 0
     unconfirmed_attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from ts_store.domain.operations import (
+    COMPLETED,
+    IllegalTransition,
+    OperationKind,
+    OperationStatus,
+    check_operation_transition,
+)
+from ts_store.store import audit
 from ts_store.store.models import BillingOperation, utcnow
 
 
@@ -23,9 +33,9 @@ def get_operation(session: Session, operation_id: int) -> BillingOperation | Non
 
 
 def start_operation(
-    session: Session, idempotency_key: str, **fields: Any
+    session: Session, idempotency_key: str, *, kind: OperationKind, **fields: Any
 ) -> tuple[BillingOperation, bool]:
-    """Insert the operation, or return the one already stored under this key.
+    """Insert the operation (pending), or return the one already stored under this key.
 
     Returns (operation, created). The unique key decides, so a double click or a second
     process racing on the same key ends up with the same row.
@@ -33,7 +43,12 @@ def start_operation(
     existing = find_operation(session, idempotency_key)
     if existing is not None:
         return existing, False
-    operation = BillingOperation(idempotency_key=idempotency_key, **fields)
+    operation = BillingOperation(
+        idempotency_key=idempotency_key,
+        kind=OperationKind(kind),
+        status=OperationStatus.PENDING,
+        **fields,
+    )
     try:
         with session.begin_nested():
             session.add(operation)
@@ -55,10 +70,22 @@ def lock_holder(session: Session, lock_key: str) -> BillingOperation | None:
     ).first()
 
 
+def _checked(session: Session, operation: BillingOperation, from_status: str, to_status: str):
+    """Refuse (and audit) a move the transition table does not allow."""
+    try:
+        check_operation_transition(operation.id, from_status, to_status)
+    except IllegalTransition as error:
+        raise audit.refuse_transition(session, error, operation.licence_id) from None
+
+
 def claim_operation(
-    session: Session, operation: BillingOperation, from_status: str, to_status: str
+    session: Session,
+    operation: BillingOperation,
+    from_status: OperationStatus,
+    to_status: OperationStatus,
 ) -> bool:
     """Move the operation from one status to another only if nobody else did first."""
+    _checked(session, operation, from_status, to_status)
     result = session.execute(
         sa.update(BillingOperation)
         .where(BillingOperation.id == operation.id, BillingOperation.status == from_status)
@@ -70,19 +97,39 @@ def claim_operation(
 
 
 def update_operation(
-    session: Session, operation: BillingOperation, **changes: Any
+    session: Session,
+    operation: BillingOperation,
+    *,
+    failure_params: dict[str, Any] | None = None,
+    **changes: Any,
 ) -> BillingOperation:
+    """Write `changes`; a new status must be a legal move from the current one (else
+    IllegalTransition, audited). `failure_params` go with `failure_code`, as JSON."""
+    if "status" in changes:
+        _checked(session, operation, operation.status, changes["status"])
+    if failure_params is not None or "failure_code" in changes:
+        changes["failure_params_json"] = json.dumps(
+            failure_params or {}, sort_keys=True, default=str
+        )
     for name, value in changes.items():
         setattr(operation, name, value)
     operation.updated_at = utcnow()
-    if changes.get("status") in ("succeeded", "failed", "applied"):
+    if changes.get("status") in COMPLETED:
         operation.completed_at = utcnow()
     session.add(operation)
     session.flush()
     return operation
 
 
-def operations_with_status(session: Session, status: str) -> list[BillingOperation]:
+def failure_params(operation: BillingOperation) -> dict[str, Any]:
+    try:
+        params = json.loads(operation.failure_params_json or "{}")
+    except ValueError:
+        return {}
+    return params if isinstance(params, dict) else {}
+
+
+def operations_with_status(session: Session, status: OperationStatus) -> list[BillingOperation]:
     return list(
         session.exec(
             select(BillingOperation)
@@ -93,14 +140,14 @@ def operations_with_status(session: Session, status: str) -> list[BillingOperati
 
 
 def stale_operations(
-    session: Session, statuses: tuple[str, ...], updated_before: datetime
+    session: Session, statuses: Iterable[OperationStatus], updated_before: datetime
 ) -> list[BillingOperation]:
     """Operations left in one of `statuses` since before `updated_before`, oldest first."""
     return list(
         session.exec(
             select(BillingOperation)
             .where(
-                BillingOperation.status.in_(statuses),  # type: ignore[attr-defined]
+                BillingOperation.status.in_(list(statuses)),  # type: ignore[attr-defined]
                 BillingOperation.updated_at < updated_before,
             )
             .order_by(BillingOperation.updated_at)

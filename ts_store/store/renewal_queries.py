@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
+from ts_store.domain.lifecycle import ENDED_STATUSES, LicenceStatus
+from ts_store.domain.operations import OperationKind
 from ts_store.domain.renewal import suspension_date
 from ts_store.store.models import (
     BillingOperation,
@@ -15,9 +17,7 @@ from ts_store.store.models import (
     PaymentMethod,
 )
 
-RENEWAL_KIND = "renewal"
-ENDED_STATUSES = ("trial_expired", "cancelled", "suspended")
-LIVE_STATUSES = ("trial", "active", "past_due")
+L = LicenceStatus
 
 
 def renewal_key(licence_id: int, period_end: date) -> str:
@@ -34,7 +34,7 @@ def renewal_operations(
         session.exec(
             select(BillingOperation)
             .where(BillingOperation.licence_id == licence_id)
-            .where(BillingOperation.kind == RENEWAL_KIND)
+            .where(BillingOperation.kind == OperationKind.RENEWAL)
             .where(
                 (BillingOperation.idempotency_key == base)
                 | BillingOperation.idempotency_key.startswith(base + ":", autoescape=True)
@@ -49,7 +49,7 @@ def trials_ended_by(session: Session, today: date) -> list[Licence]:
     return list(
         session.exec(
             select(Licence)
-            .where(Licence.status == "trial")
+            .where(Licence.status == L.TRIAL)
             .where(Licence.trial_ends_on.is_not(None), Licence.trial_ends_on <= today)
             .order_by(Licence.id)
         )
@@ -62,8 +62,8 @@ def renewals_due(session: Session, today: date) -> list[Licence]:
         session.exec(
             select(Licence)
             .where(
-                ((Licence.status == "active") & (Licence.period_end <= today))
-                | (Licence.status == "past_due")
+                ((Licence.status == L.ACTIVE) & (Licence.period_end <= today))
+                | (Licence.status == L.PAST_DUE)
             )
             .where(Licence.period_end.is_not(None))
             .order_by(Licence.id)
@@ -77,7 +77,7 @@ def open_renewals_of(session: Session, customer_id: int) -> list[Licence]:
         session.exec(
             select(Licence)
             .where(Licence.customer_id == customer_id)
-            .where(Licence.status.in_(["past_due", "suspended"]))
+            .where(Licence.status.in_([L.PAST_DUE, L.SUSPENDED]))
             .where(Licence.period_end.is_not(None), Licence.data_removed_on.is_(None))
             .order_by(Licence.id)
         )
@@ -90,7 +90,7 @@ def ended_before(session: Session, cutoff: date) -> list[Licence]:
     return list(
         session.exec(
             select(Licence)
-            .where(Licence.status.in_(ENDED_STATUSES))
+            .where(Licence.status.in_(list(ENDED_STATUSES)))
             .where(Licence.ended_on.is_not(None), Licence.ended_on < cutoff)
             .where(Licence.data_removed_on.is_(None))
             .order_by(Licence.id)
@@ -150,14 +150,14 @@ def next_event_after(session: Session, after: date, retention_days: int) -> date
     """
     candidates: list[date] = []
     rows = session.exec(
-        select(Licence).where(Licence.status.in_(["trial", "active", "past_due", *ENDED_STATUSES]))
+        select(Licence).where(Licence.status.in_([L.TRIAL, L.ACTIVE, L.PAST_DUE, *ENDED_STATUSES]))
     )
     for licence in rows:
-        if licence.status == "trial" and licence.trial_ends_on:
+        if licence.status == L.TRIAL and licence.trial_ends_on:
             candidates.append(licence.trial_ends_on)
-        elif licence.status == "active" and licence.period_end:
+        elif licence.status == L.ACTIVE and licence.period_end:
             candidates.append(licence.period_end)
-        elif licence.status == "past_due":
+        elif licence.status == L.PAST_DUE:
             if licence.next_retry_on:
                 candidates.append(licence.next_retry_on)
             if licence.past_due_since:

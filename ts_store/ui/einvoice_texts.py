@@ -1,12 +1,10 @@
-"""Italian words for electronic invoices: document titles, SDI states, error codes.
-
-(To be merged into ts_store/ui/messages.py, the one module of error texts, once it exists.)
-"""
+"""Italian words for electronic invoices: document titles, SDI states and what to fix after a
+rejection. The texts of their error codes are in ts_store/ui/messages.py with every other."""
 
 from __future__ import annotations
 
 from ts_store.domain.einvoice import DocumentKind, SdiState
-from ts_store.domain.fiscal import FIELD_LABELS
+from ts_store.ui.messages import text
 
 DOCUMENT_TITLES: dict[DocumentKind, str] = {
     DocumentKind.INVOICE: "Fattura",
@@ -33,37 +31,14 @@ SDI_STATE_COLORS: dict[SdiState | None, str] = {
     SdiState.REISSUED: "gray",
 }
 
-_ERRORS = {
-    "einvoice.document_not_found": "Documento non trovato.",
-    "einvoice.file_not_found": "File XML non trovato.",
-    "einvoice.not_allowed": "Questa pagina è riservata al team prodotto.",
-    "einvoice.not_rejected": (
-        "Il documento {number} non è stato scartato da SDI: si riemette solo un file scartato."
-    ),
-    "einvoice.data_missing": ("Manca un dato di fatturazione per la fattura elettronica: {field}."),
-    "einvoice.billing_data_invalid": (
-        "I dati di fatturazione del cliente non sono ancora corretti ({fields}): il cliente li "
-        "corregge in «I tuoi dati di fatturazione», poi riemetti il file."
-    ),
-}
-
 
 def document_title(kind: DocumentKind, number: str) -> str:
     return f"{DOCUMENT_TITLES[kind]} n. {number}"
 
 
 def einvoice_error_text(code: str, params: dict) -> str:
-    """The Italian sentence of an EinvoiceError."""
-    shown = dict(params)
-    if "field" in shown:
-        shown["field"] = FIELD_LABELS.get(shown["field"], shown["field"])
-    if "fields" in shown:
-        shown["fields"] = ", ".join(FIELD_LABELS.get(f, f) for f in shown["fields"])
-    template = _ERRORS.get(code, "Operazione non riuscita.")
-    try:
-        return template.format(**shown)
-    except (KeyError, IndexError):
-        return template
+    """The Italian sentence of an EinvoiceError (its words are in ts_store/ui/messages.py)."""
+    return text(code, **params)
 
 
 _PROFILE = "«I tuoi dati di fatturazione»"

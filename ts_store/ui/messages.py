@@ -1,29 +1,239 @@
-"""The Italian text of every error code a use case raises (the use cases carry code + params).
+"""The Italian words for every code the use cases return: one place for what the customer reads.
 
-One module, so the wording of the whole store is read and reviewed in one place.
+Use cases raise `UseCaseError(code, **params)` and store operation outcomes as a failure code with
+parameters; the pages turn them into text here (`message_for(error)`, `text(code, **params)`).
+Pure Python: tests and benchmarks import it without Reflex.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-MESSAGES: dict[str, str] = {
-    "reset_link_invalid": (
-        "Questo link per cambiare la password non è valido: è scaduto (vale 30 minuti) "
-        "oppure è già stato usato. Chiedine uno nuovo."
-    ),
+from ts_store.billing.errors import InputError, UseCaseError
+from ts_store.domain.fiscal import FIELD_LABELS as BILLING_FIELD_LABELS
+
+GENERIC_DECLINE = "La carta è stata rifiutata dalla banca."
+AUTHENTICATION_FAILED = "Autenticazione 3-D Secure non riuscita."
+DECLINE_FALLBACK = "Il pagamento non è andato a buon fine. Riprova o usa un'altra carta."
+
+# Stripe decline codes (https://docs.stripe.com/declines/codes) and error codes
+# (https://docs.stripe.com/error-codes). Reasons a fraudster could exploit (lost, stolen,
+# fraudulent) deliberately get the generic text, as Stripe recommends.
+DECLINE_TEXTS: Mapping[str, str] = {
+    "card_declined": GENERIC_DECLINE,
+    "generic_decline": GENERIC_DECLINE,
+    "do_not_honor": GENERIC_DECLINE,
+    "lost_card": GENERIC_DECLINE,
+    "stolen_card": GENERIC_DECLINE,
+    "fraudulent": GENERIC_DECLINE,
+    "pickup_card": GENERIC_DECLINE,
+    "insufficient_funds": "Fondi insufficienti sulla carta.",
+    "expired_card": "La carta è scaduta.",
+    "incorrect_cvc": "Il codice di sicurezza (CVC) non è corretto.",
+    "invalid_cvc": "Il codice di sicurezza (CVC) non è corretto.",
+    "incorrect_number": "Il numero della carta non è corretto.",
+    "invalid_number": "Il numero della carta non è corretto.",
+    "invalid_expiry_month": "La data di scadenza della carta non è valida.",
+    "invalid_expiry_year": "La data di scadenza della carta non è valida.",
+    "processing_error": "Errore durante l'elaborazione della carta. Riprova tra qualche minuto.",
+    "authentication_required": AUTHENTICATION_FAILED,
+    "payment_intent_authentication_failure": AUTHENTICATION_FAILED,
+    "setup_intent_authentication_failure": AUTHENTICATION_FAILED,
 }
 
 
-def text(code: str, **params: Any) -> str:
-    """The message for `code`; an unknown code still gives a readable sentence."""
-    template = MESSAGES.get(code)
+def decline_text(decline_code: str | None, code: str | None = None) -> str:
+    """Italian text for a Stripe decline: the specific ``decline_code`` wins over ``code``.
+
+    Also for errors that Stripe.js reports in the browser (``error.code`` /
+    ``error.decline_code``).
+    """
+    for key in (decline_code, code):
+        if key and key in DECLINE_TEXTS:
+            return DECLINE_TEXTS[key]
+    return DECLINE_FALLBACK
+
+
+def _declined(params: Mapping[str, Any]) -> str:
+    return decline_text(params.get("decline_code"), params.get("stripe_code"))
+
+
+def _fields(params: Mapping[str, Any], key: str) -> str:
+    """The label of the billing field (or fields) a parameter names, as the form shows it."""
+    value = params.get(key, "")
+    names = [value] if isinstance(value, str) else list(value or ())
+    return ", ".join(BILLING_FIELD_LABELS.get(name, name) for name in names)
+
+
+SANDBOX_FIELD_LABELS: Mapping[str, str] = {
+    "catalog": "Catalogo",
+    "today": "Data",
+    "situation": "Situazione",
+    "current_plan": "Piano attuale",
+    "current_cycle": "Fatturazione attuale",
+    "current_seats": "Utenti attuali",
+    "period_start": "Inizio del periodo in corso",
+    "target_plan": "Piano",
+    "target_cycle": "Fatturazione",
+    "target_seats": "Utenti",
+}
+
+
+def _sandbox(detail: str) -> Callable[[Mapping[str, Any]], str]:
+    """'<label of the field>: <detail>' for the pricing sandbox's form."""
+
+    def worded(params: Mapping[str, Any]) -> str:
+        label = SANDBOX_FIELD_LABELS.get(params.get("field", ""), "Campo")
+        return f"{label}: {detail.format_map(_Missing(params))}"
+
+    return worded
+
+
+# code -> text (str.format with the parameters) or a function of the parameters.
+TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
+    # --- payments (Stripe) ---
+    "card_declined": _declined,
+    "card_not_verified": "La carta non è stata verificata. Riprova o usa un'altra carta.",
+    "card_not_found": "Carta non trovata. Inserisci di nuovo i dati della carta.",
+    "payments_unavailable": "Il servizio di pagamento non è raggiungibile. Riprova tra qualche "
+    "minuto.",
+    "payments_internal": "Errore nel servizio di pagamento. Riprova più tardi.",
+    # --- the charge of an operation ---
+    "payment_unknown": "Il servizio di pagamento non ha risposto: non sappiamo ancora se "
+    "l'addebito è avvenuto. Riprova tra qualche minuto: non ti addebiteremo due volte.",
+    "late_payment": "Pagamento arrivato dopo un nuovo tentativo già riuscito: non applicato, "
+    "verrà rimborsato automaticamente entro poche ore.",
+    "attempt_superseded": "Questa conferma è stata sostituita da una più recente (in un'altra "
+    "finestra): il suo pagamento è stato annullato, nessun addebito.",
+    "no_card": "Non c'è una carta salvata per questo account: aggiungila in «Metodi di pagamento».",
+    "amount_mismatch": "Importo del pagamento diverso dall'atteso: contattaci.",
+    "payment_failed": "Il pagamento non è andato a buon fine.",
+    "authentication_requested": "La banca chiede di confermare il pagamento (3-D Secure).",
+    "authentication_not_completed": "Autenticazione 3-D Secure non completata: nessun addebito.",
+    "renewal_authentication_needed": "La banca chiede di autenticare il pagamento del rinnovo "
+    "(3-D Secure), che non si può fare in automatico: sostituisci la carta in «Metodi di "
+    "pagamento».",
+    "not_started": "Il pagamento non è partito: nessun addebito è stato fatto. Puoi confermare "
+    "di nuovo.",
+    "late_payment_refunded": "Pagamento arrivato in ritardo e non applicato: rimborsato per "
+    "intero.",
+    "late_payment_already_refunded": "Pagamento arrivato in ritardo e non applicato: era già "
+    "stato rimborsato.",
+    "licence_busy": "Un'altra modifica di questa licenza è in corso o è appena stata fatta in "
+    "un'altra finestra. Ricarica la pagina per vedere i dati aggiornati.",
+    "licence_changed": "La licenza è stata modificata in un'altra finestra. Abbiamo aggiornato "
+    "i dati: controlla e conferma di nuovo.",
+    "licence_not_found": "Licenza non trovata.",
+    "operation_not_found": "Operazione non trovata.",
+    "operation_invalid": "Operazione non valida.",
+    # --- purchase ---
+    "already_active": "La licenza è già attiva: non serve acquistarne un'altra. Per utenti e "
+    "piano usa «Aggiorna servizi» o «Cambia piano».",
+    "billing_profile_missing": "I tuoi dati: completa i dati di fatturazione prima di acquistare.",
+    "licence_suspended": "La licenza è sospesa per un rinnovo non pagato: non serve "
+    "acquistarne un'altra. Sostituisci la carta in «Metodi di pagamento» e il rinnovo viene "
+    "addebitato subito.",
+    "data_gone": "Questa licenza non si può più acquistare: i dati non sono più conservati.",
+    "purchase_not_found": "Acquisto non trovato.",
+    "billing_profile_invalid": lambda p: next(iter(p.get("errors", {}).values()), ""),
+    # --- changes of an active licence ---
+    "cancel_pending": "La disdetta è in corso: riattiva l'abbonamento prima di modificare "
+    "utenti o piano.",
+    "licence_not_active": "La licenza non è attiva: utenti e piano si modificano solo su una "
+    "licenza attiva.",
+    "period_ended": "Il periodo pagato è terminato: la licenza non si può più riattivare.",
+    "no_change": "Nessuna modifica: la configurazione è già questa.",
+    "no_scheduled_change": "Non c'è nessuna modifica programmata da annullare.",
+    "cancel_already_requested": "La disdetta è già registrata.",
+    "cancel_reason_invalid": "Motivo: scegli un motivo dall'elenco.",
+    "cancel_note_too_long": "Note: al massimo {max_chars} caratteri.",
+    "no_cancellation": "Non c'è nessuna disdetta da annullare.",
+    # --- the domain's own words (quote, catalogue) travel as `message` ---
+    "quote_invalid": "{message}",
+    "catalog_invalid": "{message}",
+    # --- accounts ---
+    "login_failed": "Email o password non corretti.",
+    "password_too_short": "Password: usa almeno {min_length} caratteri.",
+    "password_one_kind": "Password: usa lettere e numeri (o simboli), non solo lettere o solo "
+    "numeri.",
+    "email_invalid": "Email: inserisci un indirizzo email valido.",
+    "email_taken": "Email: esiste già un account con questo indirizzo. Accedi.",
+    "company_name_length": "Azienda: inserisci la ragione sociale (2-100 caratteri).",
+    "account_not_found": "Account non trovato.",
+    # --- documents, support ---
+    "document_not_found": "Documento non trovato.",
+    "support_subject_invalid": "Argomento: scegli un argomento dall'elenco.",
+    "support_message_length": "Messaggio: scrivi almeno {min_chars} caratteri (massimo "
+    "{max_chars}).",
+    "support_licence_not_yours": "Licenza: la licenza indicata non è tua.",
+    # --- the product team's pricing sandbox ---
+    "draft_empty": "Catalogo: incolla o scrivi il catalogo (TOML).",
+    "draft_too_long": "Catalogo: al massimo {max_chars} caratteri.",
+    "draft_toml_invalid": "Catalogo {source}: TOML non valido: {detail}",
+    "sandbox_situation_invalid": "Situazione: scegli «Nuovo acquisto» o «Licenza attiva».",
+    "sandbox_date_missing": _sandbox("scegli una data."),
+    "sandbox_date_invalid": _sandbox("la data non è valida (gg/mm/aaaa)."),
+    "sandbox_date_out_of_range": _sandbox("data fuori dall'intervallo gestito."),
+    "sandbox_plan_invalid": _sandbox("scegli uno dei piani del catalogo ({available})."),
+    "sandbox_cycle_invalid": _sandbox("scegli mensile o annuale."),
+    "sandbox_seats_invalid": _sandbox("inserisci un numero intero di utenti, almeno 1."),
+    # --- the product team's pages ---
+    "product_team_only": "Riservato al team di prodotto.",
+    "mail_message_not_found": "Messaggio non trovato.",
+    # --- password reset ---
+    "reset_link_invalid": "Questo link per cambiare la password non è valido: è scaduto (vale "
+    "30 minuti) oppure è già stato usato. Chiedine uno nuovo.",
+    # --- electronic invoices ---
+    "einvoice.document_not_found": "Documento non trovato.",
+    "einvoice.file_not_found": "File XML non trovato.",
+    "einvoice.not_allowed": "Questa pagina è riservata al team prodotto.",
+    "einvoice.not_rejected": "Il documento {number} non è stato scartato da SDI: si riemette "
+    "solo un file scartato.",
+    "einvoice.data_missing": lambda p: (
+        f"Manca un dato di fatturazione per la fattura elettronica: {_fields(p, 'field')}."
+    ),
+    "einvoice.billing_data_invalid": lambda p: (
+        f"I dati di fatturazione del cliente non sono ancora corretti ({_fields(p, 'fields')}): "
+        "il cliente li corregge in «I tuoi dati di fatturazione», poi riemetti il file."
+    ),
+    # --- rows stored before codes existed keep their text ---
+    "legacy_message": "{message}",
+    # --- the renewal job (shown in the laboratory) ---
+    "renewal_configuration_missing": "configurazione di rinnovo mancante",
+    "internal_error": "errore interno ({exception})",
+}
+
+UNKNOWN_CODE = (
+    "Si è verificato un errore imprevisto. Riprova; se si ripete, scrivici da Contattaci."
+)
+
+
+def text(code: str | None, **params: Any) -> str:
+    """The Italian text of `code` filled with `params`; a generic text for an unknown code."""
+    template = TEXTS.get(code or "")
     if template is None:
-        return "Si è verificato un errore imprevisto. Riprova tra qualche minuto."
-    return template.format(**params)
+        return UNKNOWN_CODE
+    if callable(template):
+        return template(params)
+    return template.format_map(_Missing(params))
 
 
-def message_for(error: Exception) -> str:
-    code = getattr(error, "code", "")
-    params = getattr(error, "params", {}) or {}
-    return text(code, **params)
+class _Missing(dict):
+    """A parameter the caller forgot shows as an ellipsis, never as a crash."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def message_for(error: UseCaseError) -> str:
+    """What the customer reads for a use case's error (the field is a parameter too)."""
+    params = dict(error.params)
+    if isinstance(error, InputError):
+        params.setdefault("field", error.field)
+    return text(error.code, **params)
+
+
+def result_text(result: Any, fallback: str = "payment_failed") -> str:
+    """The words for a charge result's failure (`failure_code` with its parameters)."""
+    return text(result.failure_code or fallback, **result.failure_params)

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ts_store.store import customers
-from ts_store.store.db import session_scope
+from ts_store.billing import accounts
 from ts_store.ui.session import customer_id_of
-
-PRODUCT_TEAM = "product_team"
 
 
 async def product_team_member_id(state: rx.State) -> int | None:
@@ -19,8 +16,4 @@ async def product_team_member_id(state: rx.State) -> int | None:
     customer_id = await customer_id_of(state)
     if customer_id is None:
         return None
-    with session_scope() as session:
-        customer = customers.get_customer(session, customer_id)
-        if customer is None or customer.role != PRODUCT_TEAM:
-            return None
-    return customer_id
+    return customer_id if accounts.is_product_team(customer_id) else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import reflex as rx
 
 from ts_store.billing import accounts
-from ts_store.store.db import session_scope
 from ts_store.ui import routes
 
 SESSION_COOKIE_MAX_AGE = int(accounts.SESSION_LIFETIME.total_seconds())
@@ -26,16 +25,15 @@ class SessionState(rx.State):
 
     def _authenticated_customer_id(self) -> int | None:
         """The customer behind the cookie right now, or None; refreshes the header fields."""
-        with session_scope() as session:
-            customer = accounts.customer_for_token(session, self.session_token)
-            if customer is None:
-                self.company_name = self.email = ""
-                self.is_product_team = False
-                return None
-            self.company_name = customer.company_name
-            self.email = customer.email
-            self.is_product_team = customer.role == "product_team"
-            return customer.id
+        customer = accounts.signed_in(self.session_token)
+        if customer is None:
+            self.company_name = self.email = ""
+            self.is_product_team = False
+            return None
+        self.company_name = customer.company_name
+        self.email = customer.email
+        self.is_product_team = customer.is_product_team
+        return customer.customer_id
 
     def _sign_in(self, token: str) -> None:
         self.session_token = token
@@ -63,8 +61,7 @@ class SessionState(rx.State):
 
     @rx.event
     def logout(self):
-        with session_scope() as session:
-            accounts.logout(session, self.session_token)
+        accounts.logout(self.session_token)
         self.session_token = ""
         self.company_name = self.email = ""
         self.is_product_team = False

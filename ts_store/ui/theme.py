@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from ts_store.domain.lifecycle import LicenceStatus
+
 PAGE_MAX_WIDTH = "72rem"
 CARD_STYLE = {"width": "100%"}
 
 STATUS_COLORS: dict[str, str] = {
-    "trial": "blue",
-    "trial_expired": "orange",
-    "active": "green",
-    "past_due": "red",
-    "suspended": "red",
-    "cancelled": "gray",
+    LicenceStatus.TRIAL: "blue",
+    LicenceStatus.TRIAL_EXPIRED: "orange",
+    LicenceStatus.ACTIVE: "green",
+    LicenceStatus.PAST_DUE: "red",
+    LicenceStatus.SUSPENDED: "red",
+    LicenceStatus.CANCELLED: "gray",
 }
 
 # A native <select> dressed like Radix fields: instant on every device and no popover to mount

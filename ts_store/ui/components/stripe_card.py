@@ -10,7 +10,7 @@ import json
 
 import reflex as rx
 
-from ts_store.payments.config import stripe_settings_from_env
+from ts_store.billing.cards import browser_stripe
 
 CARD_ELEMENT_ID = "card-element"
 BRIDGE_SCRIPT = "/stripe_bridge.js"
@@ -21,7 +21,7 @@ def _call(function: str, *args: str) -> str:
 
 
 def mount_card(element_id: str = CARD_ELEMENT_ID) -> str:
-    settings = stripe_settings_from_env()
+    settings = browser_stripe()
     return _call("mountCard", settings.publishable_key, settings.js_url, element_id)
 
 
@@ -30,7 +30,7 @@ def confirm_setup(client_secret: str) -> str:
 
 
 def confirm_payment(client_secret: str, payment_method_id: str | None) -> str:
-    settings = stripe_settings_from_env()
+    settings = browser_stripe()
     return _call(
         "confirmPayment",
         settings.publishable_key,

@@ -13,52 +13,36 @@ with no quote, no formatting and no page around it.
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import statistics
 import time
 from datetime import date
 
 import reflex as rx
-import sqlalchemy as sa
 from reflex.app import EventNamespace
 
-from ts_store.billing import purchase
+from ts_store.billing import call_counters, purchase
+from ts_store.billing.call_counters import CALLS
 from ts_store.billing.catalog import current_catalog
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration
-from ts_store.payments.gateway import StripeGateway
-from ts_store.store.db import get_engine
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 
-CALLS = {"sql": 0, "stripe": 0}
+__all__ = ["CALLS", "install_counters"]
 _STARTED: dict[str, tuple[str, float]] = {}  # client token -> (event name, start)
 SERVER_MS: dict[str, list[float]] = {}  # handler name -> backend milliseconds per event
 _INSTALLED: list[bool] = []
 
 
 def install_counters() -> None:
-    """Count SQL statements on the app's engine and calls into the Stripe gateway, and time
-    each event in the backend (received -> first update sent). Installed once per process."""
+    """Count SQL statements on the app's engine and calls into the Stripe gateway
+    (`call_counters`), and time each event in the backend (received -> first update sent).
+    Installed once per process."""
+    call_counters.install()
     if _INSTALLED:
         return
     _INSTALLED.append(True)
-
-    @sa.event.listens_for(get_engine(), "before_cursor_execute")
-    def _count_sql(*_args):
-        CALLS["sql"] += 1
-
-    for name, method in inspect.getmembers(StripeGateway, inspect.iscoroutinefunction):
-        if name.startswith("_"):
-            continue
-
-        @functools.wraps(method)
-        async def counted(self, *args, __method=method, **kwargs):
-            CALLS["stripe"] += 1
-            return await __method(self, *args, **kwargs)
-
-        setattr(StripeGateway, name, counted)
 
     on_event, emit_update = EventNamespace.on_event, EventNamespace.emit_update
 
@@ -107,6 +91,7 @@ def session_state_bytes(state: rx.State) -> dict[str, int]:
     return sizes
 
 
+@functools.cache
 def _summary_views() -> tuple[QuoteView, QuoteView]:
     """Two purchase quotes one user apart (Pro monthly, 2 and 3 users), as the wizard shows."""
     catalog = current_catalog()
@@ -141,7 +126,7 @@ class BenchState(rx.State):
     def swap_summary(self):
         """The summary card's floor: no quote, no formatting, only the precomputed views."""
         self.count += 1
-        self.summary = _SUMMARY_VIEWS[self.count % 2]
+        self.summary = _summary_views()[self.count % 2]
 
     @rx.event
     def read_counters(self):
@@ -193,6 +178,3 @@ def bench_shell_page() -> rx.Component:
         title="Benchmark",
         logged_in=False,
     )
-
-
-_SUMMARY_VIEWS = _summary_views()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ts_store.billing import clock, support
+from ts_store.billing import support
 from ts_store.billing.errors import InputError
 from ts_store.billing.overview import licences_overview
-from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import page_shell
+from ts_store.ui.messages import message_for
 from ts_store.ui.session import customer_id_of
 
 NO_LICENCE = "none"
@@ -26,8 +26,7 @@ class ContactState(rx.State):
         customer_id = await customer_id_of(self)
         if customer_id is None:
             return rx.redirect(routes.login_url(routes.CONTACT))
-        with session_scope() as session:
-            views = licences_overview(session, customer_id, clock.today(session))
+        views = licences_overview(customer_id)
         self.licence_options = [
             [str(v.id), f"{v.product} — {v.status_label} (n. {v.id})"] for v in views
         ]
@@ -44,16 +43,14 @@ class ContactState(rx.State):
             self.error_field, self.error = "licence_id", "Licenza: scelta non valida."
             return None
         try:
-            with session_scope() as session:
-                request = support.send_request(
-                    session,
-                    customer_id=customer_id,
-                    subject=str(form_data.get("subject", "")),
-                    message=str(form_data.get("message", "")),
-                    licence_id=None if raw_licence == NO_LICENCE else int(raw_licence),
-                )
+            request = support.send_request(
+                customer_id=customer_id,
+                subject=str(form_data.get("subject", "")),
+                message=str(form_data.get("message", "")),
+                licence_id=None if raw_licence == NO_LICENCE else int(raw_licence),
+            )
         except InputError as exc:
-            self.error_field, self.error = exc.field, exc.message
+            self.error_field, self.error = exc.field, message_for(exc)
             return None
         self.error_field = self.error = ""
         self.sent_reference = f"#{request.id}"

@@ -10,12 +10,12 @@ from ts_store.billing.catalog import current_catalog
 from ts_store.billing.documents import DocumentView, document_for, documents_for
 from ts_store.billing.einvoices import EinvoiceError, customer_xml
 from ts_store.billing.errors import NotAllowed
-from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.document_pdf import document_pdf
 from ts_store.ui.einvoice_texts import DOCUMENT_TITLES, document_title, einvoice_error_text
 from ts_store.ui.formatting import format_cents, format_date, format_percent
+from ts_store.ui.messages import message_for
 from ts_store.ui.session import customer_id_of
 
 
@@ -88,8 +88,7 @@ class DocumentsState(rx.State):
         customer_id = await customer_id_of(self)
         if customer_id is None:
             return rx.redirect(routes.login_url(routes.DOCUMENTS))
-        with session_scope() as session:
-            self.rows = [_row(view) for view in documents_for(session, customer_id)]
+        self.rows = [_row(view) for view in documents_for(customer_id)]
         self.selected = DocumentRow()
         self.selected_lines, self.billing_lines = [], []
         self.vat_label = _vat_label()
@@ -102,10 +101,9 @@ class DocumentsState(rx.State):
         if customer_id is None or not _valid_id(document_id):
             return None
         try:
-            with session_scope() as session:
-                return document_for(session, customer_id, document_id)
+            return document_for(customer_id, document_id)
         except NotAllowed as exc:
-            self.error = exc.message
+            self.error = message_for(exc)
             return None
 
     @rx.event

@@ -10,19 +10,18 @@ and every billing document issued.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from datetime import date
 
 import reflex as rx
 
-from ts_store.billing import clock, renewals
+from ts_store.billing import clock, lab, renewals
+from ts_store.billing.documents import DocumentView
 from ts_store.domain.lifecycle import LicenceStatus
-from ts_store.store import audit, documents
-from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.formatting import format_cents, format_date, format_users
+from ts_store.ui.messages import text
 from ts_store.ui.pages.lab_pricing import pricing_sandbox_card
 from ts_store.ui.pages.myarea import CYCLE_LABELS
 from ts_store.ui.product_team import product_team_member_id
@@ -145,8 +144,8 @@ def _licence_note(item: renewals.LicenceSchedule) -> str:
     return "; ".join(parts)
 
 
-def document_row(document) -> LabDocumentRow:
-    billing = _billing_of(document)
+def document_row(document: DocumentView) -> LabDocumentRow:
+    billing = document.billing if isinstance(document.billing, dict) else {}
     return LabDocumentRow(
         number=document.number,
         issued_on=format_date(document.issued_on),
@@ -158,12 +157,8 @@ def document_row(document) -> LabDocumentRow:
     )
 
 
-def _billing_of(document) -> dict:
-    try:
-        billing = json.loads(document.billing_json)
-    except ValueError:
-        return {}
-    return billing if isinstance(billing, dict) else {}
+def _describe(code: str, params: dict) -> str:
+    return text(code, **params)
 
 
 class LabState(rx.State):
@@ -189,16 +184,12 @@ class LabState(rx.State):
         self.summary = self.error = ""
 
     def _reload(self) -> None:
-        with session_scope() as session:
-            today = clock.today(session)
-            simulated = clock.simulated_today(session)
-            schedule = renewals.schedule(session, today)
-            issued = list(reversed(documents.all_documents(session)))
-        self.today_label = format_date(today)
-        self.is_simulated = simulated is not None
-        self.date_value = today.isoformat()
-        self.licences = [licence_row(item) for item in schedule]
-        self.documents = [document_row(document) for document in issued]
+        overview = lab.lab_overview()
+        self.today_label = format_date(overview.today)
+        self.is_simulated = overview.simulated
+        self.date_value = overview.today.isoformat()
+        self.licences = [licence_row(item) for item in overview.schedule]
+        self.documents = [document_row(document) for document in overview.documents]
 
     @rx.event
     async def load(self):
@@ -220,8 +211,7 @@ class LabState(rx.State):
         if customer_id is None:
             self._deny()
             return
-        with session_scope() as session:
-            start = clock.today(session)
+        start = clock.today()
         raw = form_data.get("date") if isinstance(form_data, dict) else None
         target, error = parse_lab_date(raw, start)
         if target is None:
@@ -231,16 +221,7 @@ class LabState(rx.State):
         self.running = True
         yield
         try:
-            report = await renewals.renew_through(start, target)
-            with session_scope() as session:
-                clock.set_simulated_today(session, target)
-                audit.record(
-                    session,
-                    action="lab_simulated_today",
-                    actor_customer_id=customer_id,
-                    before={"today": start},
-                    after={"today": target, "renewals": report.summary()},
-                )
+            report = await lab.run_until(customer_id, start, target)
         except Exception:
             log.exception("laboratory run up to %s failed", target)
             self.error = "Esecuzione dei rinnovi non riuscita: riprova o guarda il log."
@@ -248,7 +229,7 @@ class LabState(rx.State):
         finally:
             self.running = False
         self.summary = report.summary()
-        self.report_lines = report.lines()
+        self.report_lines = report.lines(_describe)
         self._reload()
 
     @rx.event
@@ -258,16 +239,7 @@ class LabState(rx.State):
         if customer_id is None:
             self._deny()
             return
-        with session_scope() as session:
-            before = clock.simulated_today(session)
-            clock.set_simulated_today(session, None)
-            audit.record(
-                session,
-                action="lab_simulated_today",
-                actor_customer_id=customer_id,
-                before={"today": before},
-                after={"today": None},
-            )
+        lab.clear_date(customer_id)
         self.error = ""
         self.summary = ""
         self.report_lines = []

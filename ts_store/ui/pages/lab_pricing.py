@@ -16,10 +16,10 @@ from ts_store.billing import clock, pricing_sandbox
 from ts_store.billing.errors import InputError
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.periods import CYCLE_LABELS, Cycle
-from ts_store.store.db import session_scope
 from ts_store.ui.components.layout import error_callout
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 from ts_store.ui.formatting import format_cents, format_date, format_percent
+from ts_store.ui.messages import message_for
 from ts_store.ui.product_team import product_team_member_id
 from ts_store.ui.theme import NATIVE_SELECT_STYLE
 
@@ -81,8 +81,7 @@ class PricingLabState(rx.State):
         if await product_team_member_id(self) is None:
             return
         self.catalog_text = pricing_sandbox.live_catalog_text()
-        with session_scope() as session:
-            today = clock.today(session)
+        today = clock.today()
         self.today_value = today.isoformat()
         self.period_start_value = today.replace(day=1).isoformat()  # a monthly period under way
         self._show_catalog(pricing_sandbox.parse_draft(self.catalog_text))
@@ -114,7 +113,7 @@ class PricingLabState(rx.State):
         try:
             outcome = pricing_sandbox.sandbox_quote(text, form_data)
         except InputError as exc:
-            self.error, self.error_field = exc.message, exc.field
+            self.error, self.error_field = message_for(exc), exc.field
             self.has_result = False
             return
         self.error = self.error_field = ""

@@ -19,18 +19,19 @@ from ts_store.billing.changes import LicenceSnapshot
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed, UseCaseError
 from ts_store.domain.lifecycle import (
     PAID_STATUSES,
-    STATUS_LABELS,
     LicenceStatus,
     retention_until,
+    status_label,
 )
+from ts_store.domain.operations import OperationStatus
 from ts_store.domain.periods import CYCLE_LABELS, Cycle
-from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import loaded_or_error, page_shell
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
 from ts_store.ui.components.stripe_card import confirm_payment
 from ts_store.ui.formatting import format_cents, format_date, format_users
+from ts_store.ui.messages import message_for, result_text, text
 from ts_store.ui.session import customer_id_of
 
 SECTIONS = ("utenti", "piano", "disdetta")
@@ -98,14 +99,13 @@ class LicenceState(rx.State):
         try:
             self._reload(customer_id, int(raw_id))
         except UseCaseError as exc:
-            self.load_error = exc.message
+            self.load_error = message_for(exc)
             self.loaded = False
         return None
 
     def _reload(self, customer_id: int, licence_id: int) -> None:
-        with session_scope() as session:
-            snapshot = changes.load_snapshot(session, customer_id, licence_id)
-            self._today = clock.today(session)
+        snapshot = changes.load_snapshot(customer_id, licence_id)
+        self._today = clock.today()
         self._snapshot = snapshot
         self.licence_id = snapshot.licence_id
         self.load_error = ""
@@ -131,8 +131,9 @@ class LicenceState(rx.State):
         )
         paid = snapshot.status in PAID_STATUSES
         self.cancel_pending = snapshot.cancel_at_period_end and paid
-        self.status_label = "In disdetta" if self.cancel_pending else STATUS_LABELS[snapshot.status]
-        self.refusal = changes.refusal(snapshot) or ""
+        self.status_label = status_label(snapshot.status, snapshot.cancel_at_period_end)
+        refusal = changes.refusal(snapshot)
+        self.refusal = text(refusal) if refusal else ""
         self.can_cancel = snapshot.status == LicenceStatus.ACTIVE and not self.cancel_pending
         self.can_reactivate = self._today is not None and changes.can_reactivate(
             snapshot, self._today
@@ -176,7 +177,7 @@ class LicenceState(rx.State):
         try:
             result = changes.preview(snapshot, target, self._today, catalog)
         except InputError as exc:
-            self.preview_error = exc.message
+            self.preview_error = message_for(exc)
             self.can_confirm = False
             return
         self.preview_error = ""
@@ -279,10 +280,10 @@ class LicenceState(rx.State):
                 idempotency_key=self._operation_key,
             )
         except ConflictError as exc:
-            self._after_failure(customer_id, exc.message, reload=True)
+            self._after_failure(customer_id, message_for(exc), reload=True)
             return
         except (InputError, NotAllowed) as exc:
-            self._after_failure(customer_id, exc.message, reload=False)
+            self._after_failure(customer_id, message_for(exc), reload=False)
             return
         yield self._handle_result(customer_id, result)
 
@@ -299,9 +300,9 @@ class LicenceState(rx.State):
         return self._handle_result(customer_id, result)
 
     def _handle_result(self, customer_id: int, result: charging.ChargeResult):
-        if result.status == "requires_action" and result.client_secret:
+        if result.status == OperationStatus.REQUIRES_ACTION and result.client_secret:
             self._pending_operation_id = result.operation_id
-            self.result_message = "La banca chiede di confermare il pagamento (3-D Secure)."
+            self.result_message = text("authentication_requested")
             self.result_ok = False
             return rx.call_script(
                 confirm_payment(result.client_secret, result.payment_method_id),
@@ -318,10 +319,8 @@ class LicenceState(rx.State):
             )
             return None
         key = self._operation_key
-        self._after_failure(
-            customer_id, result.message or "Il pagamento non è andato a buon fine.", reload=False
-        )
-        if result.status == "unknown":  # a retry must re-send this operation, not a new one
+        self._after_failure(customer_id, result_text(result), reload=False)
+        if result.status == OperationStatus.UNKNOWN:  # a retry must re-send this operation
             self._operation_key = key
         return None
 
@@ -346,9 +345,7 @@ class LicenceState(rx.State):
         reason = str(form_data.get("reason", "") or "")
         note = str(form_data.get("note", "") or "")
         await self._simple_action(
-            lambda session, **kw: changes.cancel_at_period_end(
-                session, reason=reason, note=note, **kw
-            ),
+            lambda **kw: changes.cancel_at_period_end(reason=reason, note=note, **kw),
             "Disdetta registrata: la licenza resta attiva fino alla fine del periodo pagato.",
         )
 
@@ -358,18 +355,16 @@ class LicenceState(rx.State):
         if customer_id is None or snapshot is None:
             return
         try:
-            with session_scope() as session:
-                action(
-                    session,
-                    customer_id=customer_id,
-                    licence_id=snapshot.licence_id,
-                    expected_version=snapshot.version,
-                )
+            action(
+                customer_id=customer_id,
+                licence_id=snapshot.licence_id,
+                expected_version=snapshot.version,
+            )
         except ConflictError as exc:
-            self._after_failure(customer_id, exc.message, reload=True)
+            self._after_failure(customer_id, message_for(exc), reload=True)
             return
         except UseCaseError as exc:
-            self._after_failure(customer_id, exc.message, reload=False)
+            self._after_failure(customer_id, message_for(exc), reload=False)
             return
         self._reload(customer_id, snapshot.licence_id)
         self.result_ok = True

@@ -6,9 +6,9 @@ import reflex as rx
 
 from ts_store.billing import accounts
 from ts_store.billing.errors import InputError
-from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import error_callout, page_shell
+from ts_store.ui.messages import message_for
 from ts_store.ui.session import SessionState
 
 
@@ -27,10 +27,9 @@ class LoginState(rx.State):
         email = str(form_data.get("email", ""))
         password = str(form_data.get("password", ""))
         try:
-            with session_scope() as session:
-                logged_in = accounts.login(session, email=email, password=password)
+            logged_in = accounts.login(email=email, password=password)
         except InputError as exc:
-            self.error = exc.message
+            self.error = message_for(exc)
             return None
         self.error = ""
         session_state = await self.get_state(SessionState)

@@ -6,10 +6,9 @@ import dataclasses
 
 import reflex as rx
 
-from ts_store.billing import clock
 from ts_store.billing.overview import LicenceOverview, licences_overview
+from ts_store.domain.lifecycle import PAID_STATUSES, LicenceStatus
 from ts_store.domain.periods import Cycle
-from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.formatting import format_cents, format_date, format_users
@@ -75,11 +74,11 @@ def licence_actions(view: LicenceOverview) -> tuple[MenuAction | None, list[Menu
                 f"action-undo-{view.id}",
             )
         )
-    if view.cancel_at_period_end and view.status in ("active", "past_due"):
+    if view.cancel_at_period_end and view.status in PAID_STATUSES:
         primary = MenuAction(
             "Riattiva", routes.licence_url(view.id, "disdetta"), f"action-reactivate-{view.id}"
         )
-    if view.status in ("past_due", "suspended"):
+    if view.status in (LicenceStatus.PAST_DUE, LicenceStatus.SUSPENDED):
         # Replacing the card charges the open renewal at once (renewals.retry_past_due).
         fix_card = MenuAction(
             "Metodi di pagamento", routes.PAYMENT_METHODS, f"action-fix-card-{view.id}"
@@ -104,18 +103,18 @@ def describe_notes(view: LicenceOverview) -> list[str]:
             f"Prova gratuita: {view.trial_days_left} giorni rimasti "
             f"(fino al {format_date(view.trial_ends_on)})"
         )
-    if view.status == "trial_expired" and view.retention_until is not None:
+    if view.status == LicenceStatus.TRIAL_EXPIRED and view.retention_until is not None:
         notes.append(
             "La prova è scaduta. I tuoi dati restano disponibili fino al "
             f"{format_date(view.retention_until)}: acquista la licenza per continuare."
         )
     if view.cancel_at_period_end and view.period_end is not None:
         notes.append(f"In disdetta — attiva fino al {format_date(view.period_end)}")
-    if view.status == "past_due":
+    if view.status == LicenceStatus.PAST_DUE:
         notes.extend(_past_due_notes(view))
-    if view.status == "suspended":
+    if view.status == LicenceStatus.SUSPENDED:
         notes.extend(_suspended_notes(view))
-    if view.status == "cancelled" and view.ended_on is not None:
+    if view.status == LicenceStatus.CANCELLED and view.ended_on is not None:
         notes.append(f"Terminata il {format_date(view.ended_on)}")
     return notes
 
@@ -193,9 +192,7 @@ class MyAreaState(rx.State):
         customer_id = await customer_id_of(self)
         if customer_id is None:
             return rx.redirect(routes.login_url(routes.MYAREA))
-        with session_scope() as session:
-            today = clock.today(session)
-            self.cards = [to_card(v) for v in licences_overview(session, customer_id, today)]
+        self.cards = [to_card(v) for v in licences_overview(customer_id)]
         self.loaded = True
         return None
 

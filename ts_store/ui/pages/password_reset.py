@@ -100,7 +100,7 @@ class ResetPasswordState(rx.State):
             self.link_valid, self.link_error = False, message_for(exc)
             return
         except InputError as exc:
-            self.error = exc.message
+            self.error = message_for(exc)
             return
         self.error = ""
         self.done = True

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ts_store.billing import cards, charging, clock
+from ts_store.billing import cards, charging
 from ts_store.billing.errors import UseCaseError
-from ts_store.payments.errors import PaymentsError, decline_message
-from ts_store.store.db import session_scope
+from ts_store.domain.operations import OperationStatus
 from ts_store.ui import routes
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.components.stripe_card import (
@@ -22,6 +21,7 @@ from ts_store.ui.components.stripe_card import (
     mount_card,
 )
 from ts_store.ui.formatting import brand_label
+from ts_store.ui.messages import decline_text, message_for, result_text
 from ts_store.ui.session import customer_id_of
 
 
@@ -30,7 +30,7 @@ def browser_error_message(result: dict) -> str:
     code = str(result.get("code") or "")
     if not code and "authenticat" in str(result.get("message") or "").lower():
         code = "setup_intent_authentication_failure"
-    return decline_message(code or None, code or None)
+    return decline_text(code or None, code or None)
 
 
 class PaymentMethodsState(rx.State):
@@ -60,8 +60,7 @@ class PaymentMethodsState(rx.State):
         return None
 
     def _show_card(self, customer_id: int) -> None:
-        with session_scope() as session:
-            card = cards.card_on_file(session, customer_id, clock.today(session))
+        card = cards.card_on_file(customer_id)
         self.has_card = card is not None
         if card is not None:
             self.card_label = f"{brand_label(card.brand)} •••• {card.last4}"
@@ -76,8 +75,8 @@ class PaymentMethodsState(rx.State):
         self.message = ""
         try:
             setup = await cards.start_card_setup(customer_id)
-        except (PaymentsError, UseCaseError) as exc:
-            self._fail(exc.message)
+        except UseCaseError as exc:
+            self._fail(message_for(exc))
             return
         self._setup_intent_id, self._setup_client_secret = setup.id, setup.client_secret
         self.replacing = True
@@ -120,26 +119,25 @@ class PaymentMethodsState(rx.State):
             self._fail(browser_error_message(result))
             return None
         try:
-            with session_scope() as session:
-                today = clock.today(session)
-            replaced = await cards.replace_card(customer_id, setup_intent_id, today)
-        except (PaymentsError, UseCaseError) as exc:
-            self._fail(exc.message)
+            replaced = await cards.replace_card(customer_id, setup_intent_id)
+        except UseCaseError as exc:
+            self._fail(message_for(exc))
             return None
         self.busy = False
         self._show_card(customer_id)
         self.message_ok = True
         self.message = f"Carta sostituita: ora usiamo {self.card_label}."
-        if replaced.retry_message:
+        if replaced.retry_error is not None:
             self.message_ok = False
             self.message += (
-                f" Il rinnovo non pagato non è stato addebitato: {replaced.retry_message}"
+                " Il rinnovo non pagato non è stato addebitato: "
+                f"{message_for(replaced.retry_error)}"
             )
         return self._after_retries(replaced.retried)
 
     def _after_retries(self, results: list[charging.ChargeResult]):
         for result in results:
-            if result.status == "requires_action" and result.client_secret:
+            if result.status == OperationStatus.REQUIRES_ACTION and result.client_secret:
                 self._pending_operation_id = result.operation_id
                 return rx.call_script(
                     confirm_payment(result.client_secret, result.payment_method_id),
@@ -149,12 +147,14 @@ class PaymentMethodsState(rx.State):
                 self.message += (
                     " Il rinnovo non pagato è stato addebitato: la licenza è di nuovo attiva."
                 )
-            elif result.status == "failed":
+            elif result.status == OperationStatus.FAILED:
                 self.message_ok = False
-                self.message += f" Il rinnovo non pagato non è andato a buon fine: {result.message}"
-            elif result.message:  # unknown outcome or still in progress: say what we know
+                self.message += (
+                    f" Il rinnovo non pagato non è andato a buon fine: {result_text(result)}"
+                )
+            elif result.failure_code:  # unknown outcome or still in progress: what we know
                 self.message_ok = False
-                self.message += f" Rinnovo non pagato: {result.message}"
+                self.message += f" Rinnovo non pagato: {result_text(result)}"
         return None
 
     @rx.event

@@ -17,11 +17,9 @@ from ts_store.billing import cards, charging, clock, purchase
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import InputError, UseCaseError
 from ts_store.domain.fiscal import BILLING_FIELDS, FIELD_LABELS, validate_field
+from ts_store.domain.operations import OperationStatus
 from ts_store.domain.periods import CYCLE_LABELS, Cycle
 from ts_store.domain.quote import Configuration
-from ts_store.payments.errors import PaymentsError, decline_message
-from ts_store.store import payment_methods
-from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import loaded_or_error, page_shell
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
@@ -34,6 +32,7 @@ from ts_store.ui.components.stripe_card import (
     mount_card,
 )
 from ts_store.ui.formatting import format_cents, format_date, format_percent, format_users
+from ts_store.ui.messages import decline_text, message_for, result_text, text
 from ts_store.ui.session import customer_id_of
 from ts_store.ui.theme import NATIVE_SELECT_STYLE
 
@@ -118,6 +117,9 @@ def _while_paying(script: str) -> str:
     )
 
 
+IN_PROGRESS = frozenset(
+    {OperationStatus.UNKNOWN, OperationStatus.PENDING, OperationStatus.CHARGING}
+)
 PROCESSING = (
     "Il pagamento è in lavorazione presso la banca. Ricarica la pagina tra qualche minuto: "
     "la licenza si attiva appena il pagamento è confermato."
@@ -183,15 +185,14 @@ class PurchaseState(rx.State):
             self.load_error = ""
             return None
         try:
-            with session_scope() as session:
-                purchasable = purchase.load_purchasable(session, customer_id, licence_id)
-                stored_profile = purchase.billing_profile_fields(session, customer_id)
-                card = payment_methods.default_card(session, customer_id)
-                self._today = clock.today(session)
+            purchasable = purchase.load_purchasable(customer_id, licence_id)
         except UseCaseError as exc:
             self.loaded = False
-            self.load_error = exc.message
+            self.load_error = message_for(exc)
             return None
+        stored_profile = purchase.billing_profile_fields(customer_id)
+        self._today = clock.today()
+        card = cards.card_on_file(customer_id, self._today)
         self.load_error = ""
         self._customer_id = customer_id
         self._licence_id, self._version = purchasable.licence_id, purchasable.version
@@ -263,8 +264,7 @@ class PurchaseState(rx.State):
         raw = {name: form_data.get(name) for name in BILLING_FIELDS}
         self.profile = {name: v if isinstance(v, str) else "" for name, v in raw.items()}
         try:
-            with session_scope() as session:
-                data = purchase.save_billing_profile(session, customer_id, raw)
+            data = purchase.save_billing_profile(customer_id, raw)
         except purchase.BillingProfileInvalid as exc:
             self.profile_errors = exc.errors
             return None
@@ -293,7 +293,7 @@ class PurchaseState(rx.State):
                 Configuration(self.plan, Cycle(self.cycle), int(text)), self._today, catalog
             )
         except InputError as exc:
-            self.preview_error = exc.message
+            self.preview_error = message_for(exc)
             return
         self.preview_error = ""
         self.preview = quote_view(result, catalog)
@@ -388,8 +388,8 @@ class PurchaseState(rx.State):
         self._setup_intent_id = self._setup_client_secret = ""
         try:
             setup = await cards.start_card_setup(customer_id)
-        except (PaymentsError, UseCaseError) as exc:
-            self.card_message = exc.message
+        except UseCaseError as exc:
+            self.card_message = message_for(exc)
             return
         self._setup_intent_id, self._setup_client_secret = setup.id, setup.client_secret
         yield rx.call_script(mount_card(), callback=PurchaseState.card_mounted)
@@ -430,14 +430,14 @@ class PurchaseState(rx.State):
         if not result.get("ok"):
             self.card_busy = False
             code = result.get("code") if isinstance(result.get("code"), str) else None
-            self.card_message = decline_message(code, code)
+            self.card_message = decline_text(code, code)
             yield PurchaseState.open_card_form(True)  # a failed SetupIntent is spent
             return
         try:
             saved = await cards.save_card_from_setup(customer_id, self._setup_intent_id)
-        except (PaymentsError, UseCaseError) as exc:
+        except UseCaseError as exc:
             self.card_busy = False
-            self.card_message = exc.message
+            self.card_message = message_for(exc)
             yield PurchaseState.open_card_form(True)
             return
         self._setup_intent_id = self._setup_client_secret = ""
@@ -495,7 +495,7 @@ class PurchaseState(rx.State):
         except UseCaseError as exc:
             self.busy = False
             self._operation_key = ""
-            self.result_message = exc.message
+            self.result_message = message_for(exc)
             return
         yield self._handle_result(customer_id, result)
 
@@ -525,12 +525,13 @@ class PurchaseState(rx.State):
             self._pending_operation_id = 0
             self._operation_key = ""
             self.busy = False
-            self.result_message = exc.message
+            self.result_message = message_for(exc)
             return None
-        if result.status == "requires_action" and result.client_secret and not reopen:
+        waiting = result.status == OperationStatus.REQUIRES_ACTION and result.client_secret
+        if waiting and not reopen:
             # Still waiting for the bank: is its window still open in this page?
             return rx.call_script(PAYING, callback=PurchaseState.payment_window_checked)
-        if result.status == "requires_action" and result.client_secret:
+        if waiting:
             self.busy = True
         return self._handle_result(customer_id, result)
 
@@ -544,9 +545,9 @@ class PurchaseState(rx.State):
         self.result_message = RESUME_AUTHENTICATION
 
     def _handle_result(self, customer_id: int, result: charging.ChargeResult):
-        if result.status == "requires_action" and result.client_secret:
+        if result.status == OperationStatus.REQUIRES_ACTION and result.client_secret:
             self._pending_operation_id = result.operation_id
-            self.result_message = "La banca chiede di confermare il pagamento (3-D Secure)."
+            self.result_message = text("authentication_requested")
             return rx.call_script(
                 _while_paying(confirm_payment(result.client_secret, result.payment_method_id)),
                 callback=PurchaseState.payment_authenticated,
@@ -559,35 +560,30 @@ class PurchaseState(rx.State):
                 self.step = DONE
                 self.result_message = ""
             return None
-        if result.status == "requires_action":  # Stripe could not be asked: ask again later
+        said = result_text(result) if result.failure_code else ""
+        if result.status == OperationStatus.REQUIRES_ACTION:  # Stripe could not be asked
             self._pending_operation_id = result.operation_id
-            self.result_message = result.message or PROCESSING
+            self.result_message = said or PROCESSING
             return None
-        if result.status in ("unknown", "pending", "charging"):
+        if result.status in IN_PROGRESS:
             # No answer from Stripe, or still in progress: the key is kept, so the next click
             # re-sends this same operation (Stripe deduplicates it) instead of a second charge.
-            self.result_message = (
-                result.message if result.status == "unknown" and result.message else PROCESSING
-            )
+            unknown = result.status == OperationStatus.UNKNOWN
+            self.result_message = said if unknown and said else PROCESSING
             return None
         self._pending_operation_id = 0
         self._operation_key = ""  # a new attempt (e.g. with another card) is a new operation
-        if result.status == "paid_not_applied":  # paid late, after another attempt succeeded
-            self.result_message = result.message or PROCESSING
+        if result.status == OperationStatus.PAID_NOT_APPLIED:  # paid after another attempt
+            self.result_message = said or PROCESSING
             return None
-        self.result_message = (
-            f"{result.message or 'Il pagamento non è andato a buon fine.'} {FAILED_SUFFIX}"
-        )
+        self.result_message = f"{result_text(result)} {FAILED_SUFFIX}"
         return None
 
     def _show_receipt(self, customer_id: int) -> bool:
         if not self._done_operation_id:
             return False
         try:
-            with session_scope() as session:
-                self.receipt = receipt_view(
-                    purchase.receipt(session, customer_id, self._done_operation_id)
-                )
+            self.receipt = receipt_view(purchase.receipt(customer_id, self._done_operation_id))
         except UseCaseError:
             return False
         return True

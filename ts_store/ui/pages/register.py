@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ts_store.billing import accounts, clock
+from ts_store.billing import accounts
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import InputError
-from ts_store.store.db import session_scope
 from ts_store.ui import routes
 from ts_store.ui.components.layout import page_shell
+from ts_store.ui.messages import message_for
 from ts_store.ui.session import SessionState
 
 
@@ -20,16 +20,13 @@ class RegisterState(rx.State):
     @rx.event
     async def submit(self, form_data: dict):
         try:
-            with session_scope() as session:
-                logged_in = accounts.register(
-                    session,
-                    email=str(form_data.get("email", "")),
-                    password=str(form_data.get("password", "")),
-                    company_name=str(form_data.get("company_name", "")),
-                    today=clock.today(session),
-                )
+            logged_in = accounts.register(
+                email=str(form_data.get("email", "")),
+                password=str(form_data.get("password", "")),
+                company_name=str(form_data.get("company_name", "")),
+            )
         except InputError as exc:
-            self.error_field, self.error = exc.field, exc.message
+            self.error_field, self.error = exc.field, message_for(exc)
             return None
         self.error_field = self.error = ""
         session_state = await self.get_state(SessionState)

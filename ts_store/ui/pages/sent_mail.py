@@ -15,6 +15,7 @@ import reflex as rx
 
 from ts_store.billing import notifications
 from ts_store.billing.errors import NotAllowed
+from ts_store.domain.notifications import OutboxStatus
 from ts_store.mail.config import public_url
 from ts_store.mail.render import render
 from ts_store.ui.components.layout import page_shell
@@ -24,18 +25,18 @@ from ts_store.ui.product_team import product_team_member_id
 LIST_LIMIT = 50
 ID_MAX = 2**31 - 1
 STATUS_LABELS = {
-    "pending": "In coda",
-    "sending": "In invio",
-    "sent": "Inviata",
-    "retrying": "Da ritentare",
-    "dead": "Non recapitata",
+    OutboxStatus.PENDING: "In coda",
+    OutboxStatus.SENDING: "In invio",
+    OutboxStatus.SENT: "Inviata",
+    OutboxStatus.RETRYING: "Da ritentare",
+    OutboxStatus.DEAD: "Non recapitata",
 }
 STATUS_COLORS = {
-    "pending": "gray",
-    "sending": "blue",
-    "sent": "green",
-    "retrying": "orange",
-    "dead": "red",
+    OutboxStatus.PENDING: "gray",
+    OutboxStatus.SENDING: "blue",
+    OutboxStatus.SENT: "green",
+    OutboxStatus.RETRYING: "orange",
+    OutboxStatus.DEAD: "red",
 }
 FORBIDDEN = "Questa pagina è riservata al product team."
 

@@ -1,0 +1,61 @@
+"""What the use cases need from outside, installed once per process by `bootstrap`.
+
+Kept apart from `bootstrap.py` so that every use case module can read the services without
+importing the others (bootstrap imports them all to wire their appliers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from ts_store.billing.errors import NotBootstrapped
+from ts_store.domain.catalog import Catalog
+from ts_store.domain.operations import OperationContext, OperationKind, OperationRequest
+from ts_store.payments.gateway import StripeGateway
+from ts_store.store.models import Licence
+
+# What a paid (or free) operation of one kind changes on its licence.
+Applier = Callable[[Licence, OperationRequest, OperationContext], dict[str, Any]]
+
+
+class Clock(Protocol):
+    def today(self) -> date: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    appliers: Mapping[OperationKind, Applier]
+    gateway: StripeGateway
+    clock: Clock
+    catalog: Callable[[], Catalog]
+
+    def applier(self, kind: OperationKind) -> Applier:
+        try:
+            return self.appliers[OperationKind(kind)]
+        except KeyError:
+            raise NotBootstrapped(f"no applier wired for operation kind {kind!r}") from None
+
+
+_installed: list[Services] = []
+
+
+def install(services: Services) -> None:
+    _installed[:] = [services]
+
+
+def uninstall() -> None:
+    _installed.clear()
+
+
+def services() -> Services:
+    """The process's services; fails loudly when nothing was bootstrapped."""
+    if not _installed:
+        raise NotBootstrapped(
+            "TS Store billing is not bootstrapped: call "
+            "ts_store.billing.bootstrap.bootstrap() first (the app, every command and the test "
+            "fixtures do)"
+        )
+    return _installed[0]
