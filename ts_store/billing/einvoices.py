@@ -147,6 +147,21 @@ def issue_file(
     )
 
 
+def issue_file_in_transaction(session: Session, document: BillingDocument) -> EinvoiceFile | None:
+    """The XML with its document, in the document's transaction (charges, credit notes).
+
+    A document whose saved billing data cannot make a valid file is issued all the same — a
+    paid charge is never undone for its XML — and waits on the product team's page, which
+    names the missing field; the transmission pass tries it again.
+    """
+    try:
+        with session.begin_nested():
+            return issue_file(session, document)
+    except EinvoiceDataMissing as exc:
+        log.warning("document %s issued without XML: %s", document.number, exc)
+        return None
+
+
 @dataclass(frozen=True)
 class GenerationReport:
     generated: int

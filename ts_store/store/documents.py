@@ -110,3 +110,58 @@ def all_documents(session: Session) -> list[BillingDocument]:
             select(BillingDocument).order_by(BillingDocument.year, BillingDocument.sequence)
         )
     )
+
+
+def issue_credit_note(
+    session: Session,
+    *,
+    original: BillingDocument,
+    source_key: str,
+    issued_on: date,
+    description: str,
+    lines: list[dict[str, Any]],
+    net_cents: int,
+    vat_cents: int,
+    gross_cents: int,
+) -> BillingDocument:
+    """A credit note (its own progressive number, the original's billing data) for a refund;
+    a second call with the same key returns the first."""
+    existing = credit_note_for_key(session, source_key)
+    if existing is not None:
+        return existing
+    sequence = _next_sequence(session, issued_on.year)
+    note = BillingDocument(
+        number=format_number(issued_on.year, sequence),
+        year=issued_on.year,
+        sequence=sequence,
+        customer_id=original.customer_id,
+        licence_id=original.licence_id,
+        operation_id=None,
+        description=description,
+        lines_json=json.dumps(lines, sort_keys=True),
+        billing_json=original.billing_json,
+        net_cents=net_cents,
+        vat_cents=vat_cents,
+        gross_cents=gross_cents,
+        issued_on=issued_on,
+        kind="credit_note",
+        original_document_id=original.id,
+        source_key=source_key,
+    )
+    session.add(note)
+    session.flush()
+    return note
+
+
+def credit_note_for_key(session: Session, source_key: str) -> BillingDocument | None:
+    return session.exec(
+        select(BillingDocument).where(BillingDocument.source_key == source_key)
+    ).first()
+
+
+def credited_cents(session: Session, document_id: int, excluding_key: str | None = None) -> int:
+    """What the credit notes of an invoice already give back (gross cents)."""
+    notes = session.exec(
+        select(BillingDocument).where(BillingDocument.original_document_id == document_id)
+    )
+    return sum(n.gross_cents for n in notes if n.source_key != excluding_key)

@@ -171,7 +171,8 @@ class BillingDocument(SQLModel, table=True):
     sequence: int
     customer_id: int = Field(foreign_key="customer.id", index=True)
     licence_id: int | None = Field(default=None, foreign_key="licence.id")
-    operation_id: int = Field(foreign_key="billing_operation.id", unique=True)
+    # The charge's operation; None for a credit note, whose refund is named by source_key.
+    operation_id: int | None = Field(default=None, foreign_key="billing_operation.id", unique=True)
     description: str
     lines_json: str
     billing_json: str
@@ -183,6 +184,10 @@ class BillingDocument(SQLModel, table=True):
     # DocumentKind: "invoice" (TD01) or "credit_note" (TD04), which names the invoice it corrects.
     kind: str = Field(default="invoice", max_length=20)
     original_document_id: int | None = Field(default=None, foreign_key="billing_document.id")
+    # A credit note's refund ("refund:<Stripe refund id>"): one credit note per refund.
+    source_key: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(120), unique=True, nullable=True)
+    )
 
 
 class EinvoiceCounter(SQLModel, table=True):
