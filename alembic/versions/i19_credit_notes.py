@@ -1,7 +1,7 @@
 """credit notes: a document without an operation, named by its refund (source_key)
 
 Revision ID: i19_credit_notes
-Revises: i19_fatturapa
+Revises: i13_typed_operations
 Create Date: 2026-12-02 07:04:55.788526
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = 'i19_credit_notes'
-down_revision = 'i19_fatturapa'
+down_revision = 'i13_typed_operations'
 branch_labels = None
 depends_on = None
 

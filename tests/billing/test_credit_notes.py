@@ -98,11 +98,11 @@ async def test_full_refund_of_an_invoiced_payment_issues_a_td04_credit_note(
     assert (figures["linked_number"], figures["linked_date"]) == (invoice.number, "2026-11-28")
     assert figures["total_cents"] == invoice.gross_cents
 
-    view = document_for(session, customer.id, note.id)
+    view = document_for(customer.id, note.id)
     text = pdf_text(document_pdf(view, "IVA 22%"))
     assert f"Nota di credito n. {note.number}" in text
     assert f"Rettifica la fattura n. {invoice.number}" in text
-    assert [v.number for v in documents_for(session, customer.id)] == [note.number, invoice.number]
+    assert [v.number for v in documents_for(customer.id)] == [note.number, invoice.number]
 
     again = _credit(session, operation, refund_id, invoice.gross_cents)  # the same refund twice
     assert again.id == note.id
@@ -184,3 +184,22 @@ def test_credit_note_without_billing_data_for_xml_is_still_issued(session):
     team = make_customer(session, role="product_team")
     [row] = [r for r in einvoices.einvoice_overview(team.id) if r.document_id == note.id]
     assert (row.kind, row.state, row.missing_field) == (DocumentKind.CREDIT_NOTE, None, "address")
+
+
+async def test_late_payment_refunded_by_reconciliation_issues_no_credit_note(
+    session, gateway, stripe_settings
+):
+    from tests.billing.test_reconciliation import _late_payment
+    from ts_store.billing import reconciliation
+
+    late = await _late_payment(session, gateway, stripe_settings, "late-credit")
+    before = documents.documents_of(session, late.customer_id)
+
+    report = await reconciliation.settle_and_refund(gateway=gateway)
+
+    [line] = report.refunded
+    assert "rimborsato" in line and "nota di credito" not in line
+    assert [d.id for d in documents.documents_of(session, late.customer_id)] == [
+        d.id for d in before
+    ]
+    assert all(d.kind == DocumentKind.INVOICE for d in before)

@@ -24,6 +24,7 @@ from ts_store.billing.documents import document_for
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration
 from ts_store.store import documents
+from ts_store.store import einvoices as einvoice_store
 from ts_store.ui.document_pdf import document_pdf
 from ts_store.ui.formatting import format_cents
 
@@ -88,7 +89,10 @@ async def test_purchase_invoice_validates_and_matches_document_and_pdf(
     )
     assert result.done
     [document] = documents.documents_of(session, customer.id)
+    stored = einvoice_store.current_file(session, document.id)  # issued with the document
+    assert stored is not None and stored.sdi_state == "generated"
     figures = _check(session, fatturapa_schema, customer.id, document)
+    assert einvoice_store.current_file(session, document.id).id == stored.id
     assert (figures["type"], figures["recipient"], figures["total_cents"]) == (
         "TD01",
         "M5UXCR1",

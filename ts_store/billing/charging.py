@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ts_store.billing.einvoices import issue_file_in_transaction
 from ts_store.billing.errors import ConflictError, NotAllowed
 from ts_store.billing.services import services
 from ts_store.domain.operations import (
@@ -435,7 +436,7 @@ def _issue_document(session: Session, operation: BillingOperation, context: Oper
         if profile
         else {"company_name": customer.company_name, "invoice_email": customer.email}
     )
-    return documents.issue_document(
+    document = documents.issue_document(
         session,
         operation_id=operation.id,
         customer_id=operation.customer_id,
@@ -448,3 +449,6 @@ def _issue_document(session: Session, operation: BillingOperation, context: Oper
         vat_cents=charge["vat_cents"],
         gross_cents=charge["gross_cents"],
     )
+    # Its FatturaPA XML in the same transaction (docs/fatturapa.md); never fails the charge.
+    issue_file_in_transaction(session, document)
+    return document

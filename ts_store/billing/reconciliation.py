@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ts_store.billing import charging
+from ts_store.billing import charging, clock, credit_notes
 from ts_store.billing.services import services
 from ts_store.domain.operations import UNSETTLED, OperationKind, OperationStatus
 from ts_store.payments.errors import PaymentsError, PaymentsUnavailable
@@ -127,10 +127,30 @@ async def refund_late_payments(
             continue
         _set_status(operation_id, S.REFUNDED, REFUNDED)
         _audit(operation_id, "late_payment_refunded", S.REFUNDED, payment_intent_id, refund_id)
+        note = _credit_note(operation_id, payment_intent_id, due, refund_id)
         report.refunded.append(
             f"operazione {operation_id}: pagamento {payment_intent_id} rimborsato ({refund_id})"
+            + (f", nota di credito n. {note}" if note else "")
         )
     return report
+
+
+def _credit_note(
+    operation_id: int, payment_intent_id: str, refund_cents: int, refund_id: str
+) -> str | None:
+    """Every refund made here goes through credit_notes.credit_note_for_refund (the one place
+    that decides): a late payment was never invoiced, so it issues none (docs/fatturapa.md,
+    "Refunds and credit notes"). Refunds of extra charges belong here too."""
+    with session_scope() as session:
+        note = credit_notes.credit_note_for_refund(
+            session,
+            operation_id=operation_id,
+            payment_intent_id=payment_intent_id,
+            refund_cents=refund_cents,
+            refund_id=refund_id,
+            issued_on=clock.today(),
+        )
+        return note.number if note else None
 
 
 def _set_status(operation_id: int, status: OperationStatus, code: str | None) -> None:
