@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from ts_store.store.models import BillingDocument, DocumentCounter
@@ -16,26 +16,41 @@ from ts_store.store.models import BillingDocument, DocumentCounter
 def _next_sequence(session: Session, year: int) -> int:
     """Take the next number inside the caller's transaction.
 
-    The counter row is updated in place (a row lock on Postgres, the write lock on SQLite), so
-    a rolled back transaction gives its number back and two writers never share one.
+    `UPDATE … RETURNING` on the year's counter row locks that row until the caller commits
+    (a row lock on PostgreSQL, the database's write lock on SQLite): a second process waits
+    there, then reads the committed value, so two writers never share a number, and a rolled
+    back transaction gives its number back (no gap). The first document of a year creates the
+    row with `INSERT … ON CONFLICT DO NOTHING`, which waits for a concurrent creator instead
+    of failing.
     """
-    for _ in range(3):
-        result = session.execute(
-            sa.update(DocumentCounter)
-            .where(DocumentCounter.year == year)
-            .values(last_sequence=DocumentCounter.last_sequence + 1)
+    bump = (
+        sa.update(DocumentCounter)
+        .where(DocumentCounter.year == year)
+        .values(last_sequence=DocumentCounter.last_sequence + 1)
+        .returning(DocumentCounter.last_sequence)
+    )
+    sequence = session.execute(bump).scalar_one_or_none()
+    if sequence is None:
+        session.execute(
+            _insert_for(session)(DocumentCounter)
+            .values(year=year, last_sequence=0)
+            .on_conflict_do_nothing(index_elements=["year"])
         )
-        if result.rowcount == 1:
-            return session.execute(
-                sa.select(DocumentCounter.last_sequence).where(DocumentCounter.year == year)
-            ).scalar_one()
-        try:
-            with session.begin_nested():
-                session.add(DocumentCounter(year=year, last_sequence=1))
-            return 1
-        except IntegrityError:
-            continue
-    raise RuntimeError(f"could not allocate a document number for {year}")
+        sequence = session.execute(bump).scalar_one()
+    return sequence
+
+
+def _insert_for(session: Session):
+    dialect = session.get_bind().dialect.name
+    try:
+        return _INSERTS[dialect]
+    except KeyError:
+        raise RuntimeError(
+            f"document numbering supports SQLite and PostgreSQL, not {dialect}"
+        ) from None
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def format_number(year: int, sequence: int) -> str:
