@@ -26,6 +26,9 @@ from tests.fixtures.smtp import SmtpSink
 from ts_store.billing import accounts
 from ts_store.store.models import OutboxMessage
 
+# The crash is staged by holding SQLite's write lock on the database file from the SMTP sink.
+pytestmark = pytest.mark.sqlite_only
+
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = "crash@x.it"
 OTHER = "other@x.it"
