@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from ts_store.billing import clock, renewals
+from ts_store.billing import clock, notices, renewals
 from ts_store.billing.charging import ChargeResult
 from ts_store.billing.errors import NotAllowed, PaymentProblem, UseCaseError
 from ts_store.billing.services import services
@@ -120,6 +120,7 @@ async def save_card_from_setup(
         await gateway.set_default_card(stripe_id, card.payment_method_id)
     except PaymentsError as exc:
         raise PaymentProblem.from_payments(exc) from exc
+    replaced = old_id is not None and old_id != card.payment_method_id
     with session_scope() as session:
         mirror_default_card(session, customer_id, card)
         audit.record(
@@ -129,6 +130,10 @@ async def save_card_from_setup(
             before={"card": old_last4},
             after={"card": card.last4, "brand": card.brand},
         )
+        if replaced:  # the first card (saved while buying) is no news; a new one is
+            notices.card_replaced(
+                session, customer_id, payment_methods.default_card(session, customer_id)
+            )
     if old_id and old_id != card.payment_method_id:
         try:
             await gateway.detach_card(old_id, customer_id=stripe_id)
@@ -139,7 +144,7 @@ async def save_card_from_setup(
         last4=card.last4,
         exp_month=card.exp_month,
         exp_year=card.exp_year,
-        replaced_last4=old_last4 if old_id != card.payment_method_id else None,
+        replaced_last4=old_last4 if replaced else None,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ts_store.billing import charging, clock
+from ts_store.billing import charging, clock, notices
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.charging import ChargePlan, ChargeResult
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed
@@ -268,17 +268,17 @@ def cancel_at_period_end(
             raise InputError("reason", "cancel_reason_invalid")
         if len(note) > MAX_NOTE_CHARS:
             raise InputError("note", "cancel_note_too_long", max_chars=MAX_NOTE_CHARS)
-        return snapshot_of(
-            _update(
-                session,
-                licence,
-                expected_version,
-                "cancellation_requested",
-                cancel_at_period_end=True,
-                cancel_reason=reason or None,
-                cancel_note=note or None,
-            )
+        cancelled = _update(
+            session,
+            licence,
+            expected_version,
+            "cancellation_requested",
+            cancel_at_period_end=True,
+            cancel_reason=reason or None,
+            cancel_note=note or None,
         )
+        notices.cancellation_confirmed(session, cancelled)  # committed with the cancellation
+        return snapshot_of(cancelled)
 
 
 def reactivate(*, customer_id: int, licence_id: int, expected_version: int) -> LicenceSnapshot:
@@ -290,17 +290,17 @@ def reactivate(*, customer_id: int, licence_id: int, expected_version: int) -> L
             raise InputError("cancel", "no_cancellation")
         if not can_reactivate(snapshot_of(licence), today):
             raise NotAllowed(ENDED)
-        return snapshot_of(
-            _update(
-                session,
-                licence,
-                expected_version,
-                "cancellation_withdrawn",
-                cancel_at_period_end=False,
-                cancel_reason=None,
-                cancel_note=None,
-            )
+        reactivated = _update(
+            session,
+            licence,
+            expected_version,
+            "cancellation_withdrawn",
+            cancel_at_period_end=False,
+            cancel_reason=None,
+            cancel_note=None,
         )
+        notices.reactivated(session, reactivated)  # committed with the reactivation
+        return snapshot_of(reactivated)
 
 
 def target_of(

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ts_store.billing import notices
 from ts_store.billing.einvoices import issue_file_in_transaction
 from ts_store.billing.errors import ConflictError, NotAllowed
 from ts_store.billing.services import services
@@ -397,14 +398,27 @@ def _apply(session: Session, operation: BillingOperation) -> None:
     licence = licences.get_licence(session, operation.licence_id)
     applier = services().applier(operation.kind)
     before = audit.licence_snapshot(licence)
+    was = notices.Before.of(licence)
     changes = applier(licence, request, context)
     try:
         licences.update_licence(session, licence, licence.version, **changes)
     except StaleLicenceError as exc:  # pragma: no cover - re-read just above
         raise ConflictError() from exc
-    document_number = None
+    document = None
     if operation.amount_cents > 0:
-        document_number = _issue_document(session, operation, context).number
+        document = _issue_document(session, operation, context)
+    document_number = document.number if document is not None else None
+    # Its email in the same transaction: sent once it commits, never if it rolls back
+    # (docs/notifications.md).
+    notices.operation_applied(
+        session,
+        kind=operation.kind,
+        operation_id=operation.id,
+        licence=licence,
+        before=was,
+        document=document,
+        charged_gross_cents=operation.amount_cents,
+    )
     audit.record(
         session,
         action=f"{operation.kind}_applied",

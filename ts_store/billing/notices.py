@@ -7,6 +7,7 @@ Call them where the event is written, never after its commit (docs/notifications
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,10 +15,11 @@ from sqlmodel import Session
 
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.notifications import notify_billing
-from ts_store.billing.overview import renewal_configuration
+from ts_store.billing.overview import current_configuration, renewal_configuration
 from ts_store.domain.catalog import Catalog
-from ts_store.domain.lifecycle import retention_until
+from ts_store.domain.lifecycle import LicenceStatus, retention_until
 from ts_store.domain.notifications import MessageKind
+from ts_store.domain.operations import OperationKind
 from ts_store.domain.quote import Configuration, renewal_amount
 from ts_store.store import payment_methods
 from ts_store.store.models import BillingDocument, Licence, PaymentMethod
@@ -302,3 +304,60 @@ def price_change_notice(
             "new_gross_cents": new_gross_cents,
         },
     )
+
+
+# ----- which email an applied operation sends ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Before:
+    """The licence as it was before an operation was applied: what the email compares with."""
+
+    status: str
+    current: Configuration | None
+    renewal: Configuration | None
+    period_end: date | None
+
+    @classmethod
+    def of(cls, licence: Licence) -> Before:
+        return cls(
+            status=licence.status,
+            current=current_configuration(licence),
+            renewal=renewal_configuration(licence),
+            period_end=licence.period_end,
+        )
+
+
+RECOVERING = frozenset({LicenceStatus.PAST_DUE, LicenceStatus.SUSPENDED})
+
+
+def operation_applied(
+    session: Session,
+    *,
+    kind: OperationKind,
+    operation_id: int,
+    licence: Licence,
+    before: Before,
+    document: BillingDocument | None,
+    charged_gross_cents: int,
+) -> None:
+    """Queue the email of an operation just applied, in the transaction that applies it
+    (charging._apply): a purchase, a change applied now or only scheduled, a renewal paid or
+    recovered after a failure (plus "scheduled change applied" when the renewal applied one)."""
+    kind = OperationKind(kind)
+    if kind == OperationKind.PURCHASE:
+        if document is not None:
+            purchase_confirmed(session, licence, document)
+    elif kind == OperationKind.CHANGE:
+        if current_configuration(licence) != before.current:
+            change_confirmed(session, licence, operation_id, charged_gross_cents, document)
+        elif renewal_configuration(licence) != before.renewal:
+            scheduled_change_saved(session, licence)
+    elif kind == OperationKind.RENEWAL:
+        if document is not None:
+            if before.status in RECOVERING:
+                payment_recovered(session, licence, document)
+            else:
+                renewal_paid(session, licence, document, licence.period_start)
+        if before.renewal != before.current and before.period_end is not None:
+            scheduled_change_applied(session, licence, before.period_end)

@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from ts_store.billing import charging
+from sqlmodel import Session
+
+from ts_store.billing import charging, notices
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import ConflictError
 from ts_store.billing.overview import LicenceOverview, overview, renewal_configuration
@@ -100,6 +102,10 @@ ACTION_LABELS: dict[Action, str] = {
 # Words a failure code with its parameters (the laboratory passes the UI's; the command prints
 # the code).
 Describe = Callable[[str, dict[str, Any]], str]
+
+
+# Queues the email of a licence transition in the transaction that writes it.
+Notify = Callable[[Session, Licence], None]
 
 
 def _code_only(code: str, params: dict[str, Any]) -> str:
@@ -300,7 +306,13 @@ async def _advance(
             if not retry_now:
                 if today >= suspension_date(first_failure):
                     events.extend(
-                        _write(licence, today, Action.SUSPENDED, _suspend_changes(licence))
+                        _write(
+                            licence,
+                            today,
+                            Action.SUSPENDED,
+                            _suspend_changes(licence),
+                            notify=_suspension_notice(licence),
+                        )
                     )
                     break
                 if licence.next_retry_on is None or licence.next_retry_on > today:
@@ -484,6 +496,7 @@ def _record_failure(
     first_failure, last_try = _attempt_day(finished[0]), _attempt_day(finished[-1])
     if not code:
         code, params = finished[-1].failure_code, operations.failure_params(finished[-1])
+    since = first_failure
     if licence.status == L.ACTIVE:
         action = Action.PAST_DUE
         changes = {
@@ -497,8 +510,28 @@ def _record_failure(
         changes = {"next_retry_on": next_retry_after(since, last_try)}
     else:
         action, changes = Action.RETRY_FAILED, {}
+
+    def notify(session: Session, current: Licence) -> None:
+        notices.renewal_failed(
+            session,
+            current,
+            gross_cents=finished[-1].amount_cents,
+            failure_code=code or "",
+            failure_params=params or {},
+            failed_on=last_try,
+            next_retry_on=changes.get("next_retry_on"),
+            suspension_on=suspension_date(since),
+        )
+
     written = _write(
-        licence, today, action, changes, code=code, params=params, period_end=period_end
+        licence,
+        today,
+        action,
+        changes,
+        code=code,
+        params=params,
+        period_end=period_end,
+        notify=notify,
     )
     return written[0] if written else None
 
@@ -510,6 +543,19 @@ def _end_changes(licence: Licence) -> dict[str, Any]:
         "past_due_since": None,
         "next_retry_on": None,
     }
+
+
+def _suspension_notice(licence: Licence) -> Notify:
+    """The "licence suspended" email, with the amount its last renewal attempt asked for."""
+    attempts = _attempts(licence.id, licence.period_end)
+    gross = attempts[-1].amount_cents if attempts else 0
+
+    def notify(session: Session, current: Licence) -> None:
+        notices.licence_suspended(
+            session, current, gross_cents=gross, suspended_on=current.suspended_on
+        )
+
+    return notify
 
 
 def _suspend_changes(licence: Licence) -> dict[str, Any]:
@@ -526,8 +572,10 @@ def _write(
     code: str | None = None,
     params: dict[str, Any] | None = None,
     period_end: date | None = None,
+    notify: Notify | None = None,
 ) -> list[LicenceEvent]:
-    """Write a transition under the optimistic lock, with its audit entry.
+    """Write a transition under the optimistic lock, with its audit entry and its email
+    (`notify`, queued in the same transaction: docs/notifications.md).
 
     Returns the event, or nothing when another process moved the licence first. An attempt
     whose outcome changes nothing on the licence (a retry that failed again) still reports.
@@ -562,12 +610,18 @@ def _write(
                     "params": params or {},
                 },
             )
+            if notify is not None:
+                notify(session, current)
     except StaleLicenceError:
         return []
     return [event]
 
 
 # --- trials and retention -------------------------------------------------------------------
+
+
+def _trial_ended_notice(session: Session, licence: Licence) -> None:
+    notices.trial_ended(session, licence, licence.trial_ends_on)
 
 
 def _expire_trials(today: date) -> list[LicenceEvent]:
@@ -577,7 +631,9 @@ def _expire_trials(today: date) -> list[LicenceEvent]:
     events = []
     for licence in ended:
         changes = {"status": L.TRIAL_EXPIRED, "ended_on": licence.trial_ends_on}
-        events.extend(_write(licence, today, Action.TRIAL_EXPIRED, changes))
+        events.extend(
+            _write(licence, today, Action.TRIAL_EXPIRED, changes, notify=_trial_ended_notice)
+        )
     return events
 
 
