@@ -25,3 +25,14 @@ def test_the_app_uses_the_italian_handler():
 
     assert app.backend_exception_handler is backend_exception_handler
     assert "Contattaci" in UNEXPECTED_ERROR_TEXT
+
+
+def test_a_coded_error_no_handler_caught_gets_its_own_italian_words():
+    """PostgreSQL down while a page loads: the customer reads why, not 'errore imprevisto'."""
+    from ts_store.billing.errors import DatabaseUnavailable
+
+    spec = backend_exception_handler(DatabaseUnavailable())
+
+    rendered = str(spec.args)
+    assert "Il servizio non è disponibile in questo momento" in rendered
+    assert "errore imprevisto" not in rendered

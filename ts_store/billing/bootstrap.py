@@ -13,11 +13,13 @@ from collections.abc import Callable, Mapping
 from ts_store.billing import changes, purchase, renewals
 from ts_store.billing.catalog import catalog_from_file
 from ts_store.billing.clock import StoreClock
+from ts_store.billing.errors import DatabaseUnavailable
 from ts_store.billing.services import Applier, Clock, Services, install, services
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.operations import OperationKind
 from ts_store.payments.config import stripe_settings_from_env
 from ts_store.payments.gateway import StripeGateway
+from ts_store.store.db import set_unavailable_error
 
 # What each kind of operation changes on its licence once paid (or at once when free).
 APPLIERS: Mapping[OperationKind, Applier] = {
@@ -51,6 +53,7 @@ def bootstrap(
     if missing:  # pragma: no cover - APPLIERS names every kind
         raise RuntimeError(f"no applier for {sorted(missing)}")
     install(wired)
+    set_unavailable_error(DatabaseUnavailable)  # a lost database reaches the pages as a code
     return wired
 
 

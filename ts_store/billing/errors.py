@@ -39,6 +39,13 @@ class ConflictError(UseCaseError):
     default_code = "licence_changed"
 
 
+class DatabaseUnavailable(UseCaseError):
+    """The database could not be reached (down, restarting, too slow): nothing was done in this
+    step. The pool replaces dead connections, so the same request works once it is back."""
+
+    default_code = "database_unavailable"
+
+
 class PaymentProblem(UseCaseError):
     """Stripe refused or could not be reached. `code` is the payments adapter's (e.g.
     `payments_unavailable`, `card_declined` with `decline_code` and `stripe_code`)."""

@@ -8,9 +8,10 @@ every host plus the cron commands. Each value has an environment override.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -157,13 +158,42 @@ def dispose_engines() -> None:
         engine.dispose()
 
 
+# The database cannot be reached or did not answer in time: the server is down or restarting,
+# the network or a proxy dropped the connection, the pool had no free connection, a statement
+# or lock wait passed its timeout, SQLite's busy timeout expired. Retrying later can succeed.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.TimeoutError,
+    sa.exc.DisconnectionError,
+)
+_unavailable_error: list[Callable[[], Exception]] = []
+
+
+def set_unavailable_error(factory: Callable[[], Exception] | None) -> None:
+    """What `session_scope` raises instead of a connection-level error (the billing bootstrap
+    installs its coded `DatabaseUnavailable`, so a page can word it); None: SQLAlchemy's own."""
+    _unavailable_error[:] = [factory] if factory else []
+
+
 @contextmanager
 def session_scope(engine: sa.Engine | None = None) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on error."""
+    """A unit of work: commit on success, roll back on error.
+
+    A connection-level failure (`UNAVAILABLE_ERRORS`) becomes the error installed with
+    `set_unavailable_error`. Nothing needs resetting when the database returns: the pool
+    pre-pings each connection and replaces a dead one (README, "Database settings").
+    """
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
+        except UNAVAILABLE_ERRORS as error:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):  # the connection may be gone
+                session.rollback()
+            if _unavailable_error:
+                raise _unavailable_error[0]() from error
+            raise
         except BaseException:
             session.rollback()
             raise

@@ -11,6 +11,9 @@ import logging
 import reflex as rx
 from reflex.event import EventSpec
 
+from ts_store.billing.errors import UseCaseError
+from ts_store.ui.messages import message_for
+
 logger = logging.getLogger("ts_store.ui")
 
 UNEXPECTED_ERROR_TEXT = (
@@ -20,6 +23,9 @@ UNEXPECTED_ERROR_TEXT = (
 
 
 def backend_exception_handler(exception: Exception) -> EventSpec:
-    """Log the failure with its traceback; tell the customer in Italian."""
+    """Log the failure with its traceback; tell the customer in Italian. A use case's coded
+    error that no handler caught (the database down while a page loads) gets its own words."""
     logger.error("Unhandled error in an event handler", exc_info=exception)
+    if isinstance(exception, UseCaseError):
+        return rx.window_alert(message_for(exception))
     return rx.window_alert(UNEXPECTED_ERROR_TEXT)

@@ -99,6 +99,9 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "payments_unavailable": "Il servizio di pagamento non è raggiungibile. Riprova tra qualche "
     "minuto.",
     "payments_internal": "Errore nel servizio di pagamento. Riprova più tardi.",
+    # --- the database (PostgreSQL down or restarting, a lock held too long) ---
+    "database_unavailable": "Il servizio non è disponibile in questo momento: riprova tra "
+    "qualche minuto. Non ti addebiteremo nulla due volte.",
     # --- the charge of an operation ---
     "payment_unknown": "Il servizio di pagamento non ha risposto: non sappiamo ancora se "
     "l'addebito è avvenuto. Riprova tra qualche minuto: non ti addebiteremo due volte.",
