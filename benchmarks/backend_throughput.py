@@ -40,10 +40,11 @@ NAMESPACE = "/_event"
 
 
 def licence_state_name() -> str:
-    """The full name Reflex gives the licence page's state (its events are addressed by it)."""
-    from ts_store.ui.pages.licence import LicenceState
+    """The full name Reflex gives the licence page's change editor (the state the preview
+    events are addressed to, and whose delta answers them)."""
+    from ts_store.ui.pages.licence import ChangeState
 
-    return LicenceState.get_full_name()
+    return ChangeState.get_full_name()
 
 
 LICENCE_STATE = licence_state_name()

@@ -28,7 +28,7 @@ from benchmarks import (
     stripe_hang,
 )
 from ts_store.ui.pages import bench
-from ts_store.ui.pages.licence import LicenceState
+from ts_store.ui.pages.licence import ChangeState, LicenceState
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,14 +67,14 @@ def test_quote_batch_tiny_run_quotes_every_request_without_errors(capsys):
     assert "quote engine alone" in out
 
 
-def test_throughput_events_address_real_handlers_of_the_licence_state():
-    """The replayed socket.io events name LicenceState's handlers by Reflex's full name."""
+def test_throughput_events_address_real_handlers_of_the_licence_change_state():
+    """The replayed socket.io events name the change editor's handlers by Reflex's full name."""
     events = backend_throughput._events(7)
-    assert LicenceState.get_full_name() == backend_throughput.LICENCE_STATE
+    assert ChangeState.get_full_name() == backend_throughput.LICENCE_STATE
     for event in events:
         state_name, handler = event["name"].rsplit(".", 1)
-        assert state_name == LicenceState.get_full_name()
-        assert handler in LicenceState.event_handlers
+        assert state_name == ChangeState.get_full_name()
+        assert handler in ChangeState.event_handlers
         assert event["router_data"]["query"] == {"licence_id": "7"}
     plans = [event["payload"]["code"] for event in events if "payload" in event]
     assert plans == ["business", "pro"]

@@ -1,0 +1,116 @@
+"""Wizard step 1, "I tuoi dati": the billing data for the electronic invoice."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ts_store.billing import purchase
+from ts_store.domain.fiscal import BILLING_FIELDS, FIELD_LABELS, validate_field
+from ts_store.ui import routes
+from ts_store.ui.pages.purchase.wizard import CONFIGURE, PROFILE, PurchaseState
+from ts_store.ui.session import customer_id_of
+
+FIELD_HINTS = {
+    "vat_number": "11 cifre",
+    "tax_code": "16 caratteri (persona) o 11 cifre (azienda)",
+    "province": "Sigla, es. MI",
+    "sdi_code": "7 caratteri; oppure 0000000 con la PEC",
+    "pec": "Facoltativa se indichi il Codice Destinatario",
+}
+
+
+class ProfileStep(PurchaseState):
+    """The fields as typed and their messages; saved only when all are valid."""
+
+    profile: dict[str, str] = {}
+    profile_errors: dict[str, str] = {}
+
+    def _start(self, stored_profile: dict[str, str]) -> None:
+        self.profile = {name: str(stored_profile.get(name) or "") for name in BILLING_FIELDS}
+        self.profile_errors = {}
+
+    @rx.event
+    def check_field(self, field: str, value: str):
+        """Live check of one field when it loses focus (the step is validated again on submit)."""
+        if self.step != PROFILE or not isinstance(field, str) or field not in BILLING_FIELDS:
+            return
+        value = value if isinstance(value, str) else ""
+        self.profile[field] = value
+        message = validate_field(field, value, self.profile)
+        errors = dict(self.profile_errors)
+        if message:
+            errors[field] = message
+        else:
+            errors.pop(field, None)
+        self.profile_errors = errors
+
+    @rx.event
+    async def submit_profile(self, form_data: dict):
+        """Validate every field; save the profile and go on only when all are valid."""
+        customer_id = await customer_id_of(self)
+        if customer_id is None:
+            return rx.redirect(routes.login_url(routes.MYAREA))
+        if not self.loaded or self.step != PROFILE or not self._is_customer(customer_id):
+            return None
+        form_data = form_data if isinstance(form_data, dict) else {}
+        raw = {name: form_data.get(name) for name in BILLING_FIELDS}
+        self.profile = {name: v if isinstance(v, str) else "" for name, v in raw.items()}
+        try:
+            data = purchase.save_billing_profile(customer_id, raw)
+        except purchase.BillingProfileInvalid as exc:
+            self.profile_errors = exc.errors
+            return None
+        self.profile = {name: getattr(data, name) for name in BILLING_FIELDS}
+        self.profile_errors = {}
+        self.step = CONFIGURE
+        return None
+
+
+def _profile_field(name: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(
+            FIELD_LABELS[name], as_="label", html_for=f"profile-{name}", weight="medium", size="2"
+        ),
+        rx.input(
+            name=name,
+            id=f"profile-{name}",
+            default_value=ProfileStep.profile[name],
+            on_blur=lambda value: ProfileStep.check_field(name, value),
+            width="100%",
+        ),
+        rx.cond(
+            ProfileStep.profile_errors.contains(name),
+            rx.text(
+                ProfileStep.profile_errors[name],
+                color_scheme="red",
+                size="1",
+                id=f"profile-{name}-error",
+            ),
+            rx.text(FIELD_HINTS.get(name, ""), color_scheme="gray", size="1"),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def step_profile() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text(
+                "I dati per la fattura elettronica. Li salviamo solo quando sono tutti corretti.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.grid(
+                *[_profile_field(name) for name in BILLING_FIELDS],
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.button("Continua", type="submit", size="3", id="profile-submit"),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=ProfileStep.submit_profile,
+        reset_on_submit=False,
+    )
