@@ -1,4 +1,5 @@
-"""`python -m ts_store.quote [--catalog FILE]`: quote requests from stdin as JSON (BRIEF §5).
+"""`python -m ts_store.quote [--catalog FILE]`: quote requests from stdin as JSON
+(docs/quote-contract.md).
 
 Imports the pure domain only, so it starts fast and never loads Reflex or the database.
 """

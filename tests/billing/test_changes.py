@@ -1,4 +1,4 @@
-"""Licence changes against localstripe and a real SQLite file (BRIEF §4 rules, issue #5)."""
+"""Licence changes against localstripe and a real SQLite file (docs/billing-policy.md, issue #5)."""
 
 import json
 from datetime import date

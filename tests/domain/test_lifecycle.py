@@ -1,4 +1,4 @@
-"""Which licences offer 'Acquista ora' and changes (BRIEF §2, §4)."""
+"""Which licences offer 'Acquista ora' and changes (docs/billing-policy.md)."""
 
 from datetime import date
 

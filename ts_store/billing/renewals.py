@@ -1,4 +1,5 @@
-"""Time in the store: renewals, dunning, trial expiry and data retention (BRIEF §4).
+"""Time in the store: renewals, dunning, trial expiry and data retention
+(docs/billing-policy.md).
 
 `renew_due(today)` is correct whenever it runs and however many times, also from two processes
 at once (the cron command and the app's background task, or two app workers):
@@ -640,7 +641,8 @@ def _expire_trials(today: date) -> list[LicenceEvent]:
 async def _remove_expired_data(
     today: date, catalog: Catalog, gateway: StripeGateway | None
 ) -> list[LicenceEvent]:
-    """After the retention days, remove what BRIEF §3 keeps only for a while.
+    """After the retention days, remove what is kept only for a while (docs/billing-policy.md,
+    "Trial and data retention").
 
     Removed: the licence's configuration and cancellation notes; and, once the customer has no
     other licence whose data is kept, the billing profile and the saved cards (detached in

@@ -1,7 +1,7 @@
 """The plan catalogue: prices, seat limits and features, read from a TOML file.
 
 The product team edits the file by hand, so loading validates everything and stops at the first
-problem with one message naming the file, the plan and the field (BRIEF §3).
+problem with one message naming the file, the plan and the field (docs/billing-policy.md).
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ class Catalog:
 
 
 def default_catalog_path() -> Path:
-    """The catalogue shipped with the package (BRIEF §3's table)."""
+    """The catalogue shipped with the package (the table of docs/billing-policy.md)."""
     return Path(__file__).with_name("catalog.toml")
 
 

@@ -4,9 +4,9 @@ Every invoice we issue goes through the Sistema di Interscambio, which rejects a
 Partita IVA or Codice Fiscale days later; checking here, with a message that names the field
 and says what is wrong, lets the customer fix it while the form is still open.
 
-The checks never raise on bad input (form data is client-controlled, BRIEF §7 and
-ARCHITECTURE "every event handler is a public endpoint"): anything that is not text, missing
-keys, control characters or megabyte-long strings all end up as messages.
+The checks never raise on bad input (docs/billing-policy.md, "Italian billing data"; form data is
+client-controlled, since every Reflex event handler is a public endpoint): anything that is not
+text, missing keys, control characters or megabyte-long strings all end up as messages.
 """
 
 from __future__ import annotations

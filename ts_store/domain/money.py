@@ -37,7 +37,7 @@ def prorate(amount_cents: int, days: int, period_days: int) -> int:
 
 
 def vat_cents(net_cents: int, vat_percent: Exact) -> int:
-    """IVA on a net total, rounded half-up to the cent (BRIEF §4)."""
+    """IVA on a net total, rounded half-up to the cent (docs/billing-policy.md)."""
     return round_half_up(_exact(net_cents) * _exact(vat_percent) / 100)
 
 

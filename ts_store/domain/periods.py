@@ -1,4 +1,4 @@
-"""Billing periods: the calendar arithmetic of BRIEF §4, written down once.
+"""Billing periods: the calendar arithmetic of docs/billing-policy.md, written down once.
 
 A period is the half-open range [start, end). Monthly periods keep the licence's anchor day,
 clamped to the month's length, so a licence bought on 31 January renews on 28/29 February and

@@ -1,8 +1,8 @@
 """The quote: what a customer pays today and from the next renewal for a wanted configuration.
 
-One pure function implements BRIEF §4 so the wizard preview, the charge and the quote command
-can never disagree. Increases apply now at rateo; decreases, cheaper plans and a different cycle
-wait for the renewal (no refunds, no credits).
+One pure function implements docs/billing-policy.md so the wizard preview, the charge and the
+quote command can never disagree. Increases apply now at rateo; decreases, cheaper plans and a
+different cycle wait for the renewal (no refunds, no credits).
 """
 
 from __future__ import annotations

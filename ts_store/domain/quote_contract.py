@@ -1,4 +1,4 @@
-"""The quote contract (BRIEF §5): JSON requests in, JSON answers out.
+"""The quote contract (docs/quote-contract.md): JSON requests in, JSON answers out.
 
 Every item is answered in its place, either with a quote or with {"error": {code, message}};
 nothing a caller sends may end in a traceback, so parsing checks each field's type and names
@@ -80,7 +80,7 @@ def answer_document(catalog: Catalog, raw: str | bytes) -> tuple[Any, int]:
 
 
 def quote_to_json(result: Quote) -> JsonObject:
-    """The answer of BRIEF §5, key for key."""
+    """The answer of docs/quote-contract.md, key for key."""
     charge, renewal = result.charge_now, result.at_renewal
     return {
         "charge_now": {

@@ -1,4 +1,5 @@
-"""Renewals over time: the quote of one renewal period and the dunning ladder (BRIEF §4).
+"""Renewals over time: the quote of one renewal period and the dunning ladder
+(docs/billing-policy.md).
 
 Pure functions, so the renewal job, MyArea and the product team's laboratory agree on every
 date and amount.

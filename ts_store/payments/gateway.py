@@ -8,7 +8,7 @@ Every public call answers within ``STRIPE_CALL_DEADLINE_SECONDS`` (30 s), retrie
 included, even when Stripe hangs: the client's timeouts and retries come from the settings
 (docs/stripe.md), and the deadline is enforced around each call as well.
 
-Where localstripe differs from Stripe the code handles both (see ARCHITECTURE.md):
+Where localstripe differs from Stripe the code handles both (docs/stripe.md):
 a confirmed SetupIntent leaves the card unattached, so we attach it; PaymentIntents do not
 accept ``description``, so it is dropped there; declines carry no ``decline_code``.
 """

@@ -46,7 +46,8 @@ class AuthSession(SQLModel, table=True):
 
 
 class BillingProfile(SQLModel, table=True):
-    """Italian billing data of a customer (BRIEF §7), one row per customer."""
+    """Italian billing data of a customer, one row per customer (docs/billing-policy.md,
+    "Italian billing data")."""
 
     __tablename__ = "billing_profile"
 

@@ -1,4 +1,5 @@
-"""Every number and date the customer reads, formatted as an Italian reader expects (BRIEF §2).
+"""Every number and date the customer reads, formatted as an Italian reader expects
+(docs/billing-policy.md, "Amounts and dates").
 
 The one formatting module of the UI. It imports no Reflex so it is tested as plain Python,
 and states send these strings to the browser instead of numbers: a Decimal or a float would
