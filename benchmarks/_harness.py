@@ -73,6 +73,7 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
         "TS_STORE_BENCHMARK": "1",
         # no background jobs: their SQL would be counted against the previews being measured
         "TS_STORE_RENEWAL_INTERVAL_SECONDS": "0",
+        "TS_STORE_RECONCILE_INTERVAL_SECONDS": "0",
         "TS_STORE_MAIL_INTERVAL_SECONDS": "0",
         "TS_STORE_SDI_INTERVAL_SECONDS": "0",
         **(extra_env or {}),

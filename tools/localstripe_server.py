@@ -96,17 +96,40 @@ def report_real_card_brands() -> None:
 
 
 def list_payment_intents_by_customer() -> None:
-    """Stripe's GET /v1/payment_intents takes a ``customer`` filter; localstripe refuses it."""
+    """Stripe's GET /v1/payment_intents takes ``customer`` and ``created`` filters (``created``
+    an integer or a dict of ``gt``/``gte``/``lt``/``lte``); localstripe refuses both."""
+    from localstripe.errors import UserError
     from localstripe.resources import PaymentIntent
 
     list_all = PaymentIntent._api_list_all.__func__
 
-    def _api_list_all(cls, url, customer=None, limit=None, starting_after=None, **kwargs):
+    def _api_list_all(
+        cls, url, customer=None, created=None, limit=None, starting_after=None, **kwargs
+    ):
         listed = list_all(cls, url, limit=limit, starting_after=starting_after, **kwargs)
         if customer is not None:
             listed._list = [intent for intent in listed._list if intent.customer == customer]
-        listed._list.sort(key=lambda intent: intent.created, reverse=True)  # newest first
+        if created is not None:
+            keep = _created_filter(created)
+            listed._list = [intent for intent in listed._list if keep(intent.created)]
+        # Newest first, as Stripe lists; the id breaks ties within one second (stable paging).
+        listed._list.sort(key=lambda intent: (intent.created, intent.id), reverse=True)
         return listed
+
+    def _created_filter(created):
+        bounds = created if isinstance(created, dict) else {"eq": created}
+        tests = {
+            "gt": lambda a, b: a > b,
+            "gte": lambda a, b: a >= b,
+            "lt": lambda a, b: a < b,
+            "lte": lambda a, b: a <= b,
+            "eq": lambda a, b: a == b,
+        }
+        try:
+            checks = [(tests[op], int(value)) for op, value in bounds.items()]
+        except (KeyError, TypeError, ValueError):
+            raise UserError(400, "Invalid created filter") from None
+        return lambda value: all(test(value, bound) for test, bound in checks)
 
     PaymentIntent._api_list_all = classmethod(_api_list_all)
 

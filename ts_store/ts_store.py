@@ -9,7 +9,7 @@ import reflex as rx
 from starlette.applications import Starlette
 
 from ts_store.billing.bootstrap import bootstrap
-from ts_store.billing.renewal_task import periodic_renewals
+from ts_store.billing.renewal_task import periodic_reconciliation, periodic_renewals
 from ts_store.billing.sdi_sender import periodic_sdi_sync
 from ts_store.billing.seller_config import current_seller
 from ts_store.billing.webhooks import handle_event
@@ -104,6 +104,9 @@ app.add_page(
 )
 # Renewals, dunning, trial ends and retention every TS_STORE_RENEWAL_INTERVAL_SECONDS (0: off).
 app.register_lifespan_task(periodic_renewals)
+# Lost Stripe answers, extra and late payments every TS_STORE_RECONCILE_INTERVAL_SECONDS (30 s;
+# 0: off, use `python -m ts_store.billing reconcile` from cron): docs/recovery.md.
+app.register_lifespan_task(periodic_reconciliation)
 # The outbox sender every TS_STORE_MAIL_INTERVAL_SECONDS (0: off; use python -m ts_store.mail).
 app.register_lifespan_task(periodic_sending)
 app.add_page(

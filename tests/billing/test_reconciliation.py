@@ -21,16 +21,17 @@ from tests.billing.test_charging import _plan
 from tests.billing.test_renewals import ROOT, _command_env
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
 from tests.fixtures.localstripe import authenticate_payment_intent, payment_intents_of
-from ts_store.billing import charging, reconciliation
+from ts_store.billing import charging, reconciliation, renewal_task
 from ts_store.domain.operations import RenewalRequest
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration
+from ts_store.payments.config import STRIPE_CALL_DEADLINE_SECONDS
 from ts_store.payments.errors import PaymentsUnavailable
 from ts_store.store import documents, licences
 from ts_store.store.models import AuditEntry, BillingOperation, Customer, utcnow
 from ts_store.ui.messages import text
 
-LATER = timedelta(minutes=16)  # past reconciliation.STALE_AFTER
+LATER = reconciliation.STALE_AFTER + timedelta(seconds=1)
 
 
 class LostAnswer:
@@ -146,17 +147,68 @@ async def test_unknown_outcome_after_stripe_charged_is_applied(session, gateway,
     assert licences.get_licence(session, paying_licence.id).seats == 5
 
 
-async def test_operation_younger_than_15_minutes_is_left_alone(session, gateway, paying_licence):
+async def test_operation_younger_than_60_seconds_is_left_alone(session, gateway, paying_licence):
     first = await charging.execute(
         _plan(paying_licence, "just-now"), LostAnswer(gateway, reaches_stripe=False)
     )
 
     report = await reconciliation.reconcile_stale_operations(
-        now=utcnow() + timedelta(minutes=14), gateway=gateway
+        now=utcnow() + timedelta(seconds=59), gateway=gateway
     )
 
     assert report.settled == [] and report.waiting == []
     assert _operation(session, first.operation_id).status == "unknown"
+
+
+def test_stale_threshold_leaves_a_live_confirm_its_whole_stripe_deadline():
+    assert reconciliation.STALE_AFTER.total_seconds() == 60
+    assert reconciliation.STALE_AFTER.total_seconds() >= 2 * STRIPE_CALL_DEADLINE_SECONDS
+    # Settled within 2 minutes: stale after 60 s, then the app's next pass (every 30 s) or
+    # cron's (every minute) — docs/recovery.md.
+    assert renewal_task.reconcile_interval_seconds({}) == 30.0
+    assert reconciliation.STALE_AFTER.total_seconds() + 60 <= 120
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(None, 30.0), ("5", 5.0), ("0", 0.0), ("mezzo minuto", 30.0)],
+    ids=["unset", "five", "zero_disables", "not_a_number"],
+)
+def test_reconcile_interval_from_environment(raw, expected):
+    environ = {} if raw is None else {renewal_task.RECONCILE_INTERVAL_ENV: raw}
+    assert renewal_task.reconcile_interval_seconds(environ) == expected
+
+
+async def test_background_reconciliation_settles_a_stale_crash_and_keeps_running(
+    session, gateway, paying_licence
+):
+    with pytest.raises(asyncio.CancelledError):
+        await charging.execute(
+            _plan(paying_licence, "background"),
+            LostAnswer(gateway, reaches_stripe=True, crash=True),
+        )
+    operation = session.exec(select(BillingOperation)).one()
+    operation.updated_at = utcnow() - LATER
+    session.add(operation)
+    session.commit()
+
+    task = asyncio.create_task(renewal_task.periodic_reconciliation(0.05, gateway))
+    try:
+        for _ in range(200):
+            if _operation(session, operation.id).status == "succeeded":
+                break
+            await asyncio.sleep(0.05)
+        assert not task.done()
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert _operation(session, operation.id).status == "succeeded"
+    assert licences.get_licence(session, paying_licence.id).seats == 5
+
+
+async def test_background_reconciliation_disabled_with_interval_0_returns_at_once():
+    await asyncio.wait_for(renewal_task.periodic_reconciliation(0), timeout=5)
 
 
 async def test_stripe_still_unreachable_leaves_the_operation_for_the_next_pass(

@@ -661,11 +661,12 @@ async def test_background_task_renews_on_start_and_keeps_running(session, gatewa
     assert len(documents.documents_of(session, customer.id)) == 1
 
 
-def test_the_app_registers_the_renewal_task():
+def test_the_app_registers_the_renewal_and_reconciliation_tasks():
     probe = (
         "import ts_store.ts_store as m\n"
-        "from ts_store.billing.renewal_task import periodic_renewals\n"
-        "print(periodic_renewals in m.app.get_lifespan_tasks())\n"
+        "from ts_store.billing.renewal_task import periodic_reconciliation, periodic_renewals\n"
+        "tasks = m.app.get_lifespan_tasks()\n"
+        "print(periodic_renewals in tasks and periodic_reconciliation in tasks)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120

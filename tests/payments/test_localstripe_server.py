@@ -335,3 +335,20 @@ def test_a_key_is_forgotten_once_it_expires() -> None:
         assert later.json()["id"] != first
         assert customer_count(url) == 2
         stop(proc, signal.SIGTERM)
+
+
+def test_payment_intents_list_by_created_as_stripe_filters_it(own_server):
+    client = stripe_client(own_server)
+    customer, method = customer_with_card(client)
+    intent = client.v1.payment_intents.create(charge_params(customer, method))  # type: ignore[arg-type]
+
+    def listed(created) -> list[str]:
+        params = {"customer": customer, "limit": 100, "created": created}
+        return [i.id for i in client.v1.payment_intents.list(params).data]  # type: ignore[arg-type]
+
+    assert listed({"gte": intent.created}) == [intent.id]
+    assert listed({"gt": intent.created}) == []
+    assert listed({"lte": intent.created, "gt": intent.created - 60}) == [intent.id]
+    assert listed(intent.created) == [intent.id]
+    with pytest.raises(stripe.InvalidRequestError):
+        listed({"after": intent.created})

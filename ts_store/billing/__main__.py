@@ -13,7 +13,8 @@ queued twice. Exits 0
 when the job ran (declined cards are outcomes, listed in the report), 2 on a bad argument.
 
 `reconcile` settles charges whose answer from Stripe was lost (a crash or a timeout mid-charge)
-once they are 15 minutes old; `renew` does it first as well.
+once they are 60 seconds old, and refunds late and extra payments; `renew` does it first as
+well. Run it from cron every minute when the app's own pass is off (docs/recovery.md).
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     renew.add_argument("--today", type=_iso_date, help="data del giorno (AAAA-MM-GG)")
     commands.add_parser(
-        "reconcile", help="chiude gli addebiti rimasti senza risposta da Stripe (oltre 15 minuti)"
+        "reconcile",
+        help="chiude gli addebiti rimasti senza risposta da Stripe (oltre 60 secondi) e "
+        "rimborsa i pagamenti tardivi o in più",
     )
     einvoice_commands.add_commands(commands)
     return parser

@@ -16,20 +16,28 @@ while, and records it:
 
 The same pass refunds payments that arrived too late to be applied (`paid_not_applied`: an
 abandoned attempt paid after a newer one had already changed the licence), in full, under an
-idempotency key of their own, so the customer never pays twice for one change.
+idempotency key of their own, so the customer never pays twice for one change; and extra
+charges: PaymentIntents beyond the one an operation applied (a key re-sent after Stripe forgot it,
+a bug, whatever the cause) are recorded as rows of their own (`extra:<PaymentIntent>`) and
+refunded the same way, once, with an audit entry.
+
+Thresholds (docs/recovery.md): an operation is stale `STALE_AFTER` = 60 s after its last
+change, twice the Stripe call deadline, so no live request is still waiting on Stripe for it;
+the app runs this pass every 30 s, cron every minute: a lost answer is settled within 2 minutes.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ts_store.billing import charging, clock, credit_notes
 from ts_store.billing.services import services
 from ts_store.domain.operations import UNSETTLED, OperationKind, OperationStatus
+from ts_store.payments.config import STRIPE_CALL_DEADLINE_SECONDS
 from ts_store.payments.errors import PaymentsError, PaymentsUnavailable
-from ts_store.payments.gateway import StripeGateway
+from ts_store.payments.gateway import PaymentStatus, StripeGateway
 from ts_store.store import audit, customers, operations
 from ts_store.store.db import session_scope
 from ts_store.store.models import utcnow
@@ -37,11 +45,23 @@ from ts_store.store.models import utcnow
 log = logging.getLogger(__name__)
 
 S = OperationStatus
-STALE_AFTER = timedelta(minutes=15)
+# A confirm's Stripe call answers within the deadline (30 s); twice that, its operation can no
+# longer be waiting on a live request, so asking Stripe about it races nobody (docs/recovery.md).
+STALE_AFTER = timedelta(seconds=2 * STRIPE_CALL_DEADLINE_SECONDS)
+# How long after its last change a paid operation is checked for extra charges, every pass: a
+# request still on its way to Stripe when the operation settled arrives well within it.
+EXTRA_CHARGES_WINDOW = timedelta(minutes=15)
+# PaymentIntents are listed from this long before the operation was made (clocks differ).
+LOOKUP_MARGIN = timedelta(hours=1)
+# Statuses of an operation that has a payment of its own: any other payment naming it is extra.
+PAID = frozenset({S.SUCCEEDED, S.PAID_NOT_APPLIED, S.REFUNDING, S.REFUNDED, S.REFUND_FAILED})
 # Failure codes (their words: ts_store/ui/messages.py).
 NOT_STARTED = "not_started"
 REFUNDED = "late_payment_refunded"
 ALREADY_REFUNDED = "late_payment_already_refunded"
+EXTRA_CHARGE = "extra_charge"
+EXTRA_REFUNDED = "extra_charge_refunded"
+EXTRA_ALREADY_REFUNDED = "extra_charge_already_refunded"
 
 
 @dataclass
@@ -49,24 +69,28 @@ class ReconcileReport:
     settled: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     refunded: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"operazioni in sospeso: {len(self.settled)} chiuse, "
             f"{len(self.waiting)} ancora senza risposta da Stripe; "
-            f"pagamenti tardivi rimborsati: {len(self.refunded)}"
+            f"addebiti in più trovati: {len(self.extras)}; "
+            f"pagamenti tardivi o in più rimborsati: {len(self.refunded)}"
         )
 
     def lines(self) -> list[str]:
-        return self.settled + self.refunded + self.waiting
+        return self.settled + self.extras + self.refunded + self.waiting
 
 
 async def settle_and_refund(
     now: datetime | None = None, gateway: StripeGateway | None = None
 ) -> ReconcileReport:
-    """The whole pass: lost answers first (they may turn out paid late), then refunds."""
+    """The whole pass: lost answers first (they may turn out paid late), then extra charges,
+    then refunds of both."""
     gateway = gateway or services().gateway
     report = await reconcile_stale_operations(now, gateway)
+    await find_extra_charges(now, gateway, report)
     await refund_late_payments(gateway, report, now)
     return report
 
@@ -100,12 +124,18 @@ async def refund_late_payments(
             payment_intent_id = operation.stripe_payment_intent_id
             amount = operation.amount_cents
             key = f"refund:{operation.idempotency_key}"
+            extra = operations.is_extra_payment(operation)
+        refunded_code, already_code = (
+            (EXTRA_REFUNDED, EXTRA_ALREADY_REFUNDED) if extra else (REFUNDED, ALREADY_REFUNDED)
+        )
+        prefix = "extra_charge" if extra else "late_payment"
+        action = f"{prefix}_refunded"
         try:
             # Staff may have refunded it (or part of it) from the Stripe dashboard already.
             due = amount - await gateway.refunded_cents(payment_intent_id)
             if due <= 0:
-                _set_status(operation_id, S.REFUNDED, ALREADY_REFUNDED)
-                _audit(operation_id, "late_payment_refunded", S.REFUNDED, payment_intent_id)
+                _set_status(operation_id, S.REFUNDED, already_code)
+                _audit(operation_id, action, S.REFUNDED, payment_intent_id)
                 report.refunded.append(
                     f"operazione {operation_id}: pagamento {payment_intent_id} già rimborsato"
                 )
@@ -122,11 +152,11 @@ async def refund_late_payments(
             continue
         except PaymentsError as exc:  # Stripe refused (e.g. a disputed payment): staff decide
             _set_status(operation_id, S.REFUND_FAILED, exc.code)
-            _audit(operation_id, "late_payment_refund_failed", S.REFUND_FAILED, payment_intent_id)
+            _audit(operation_id, f"{prefix}_refund_failed", S.REFUND_FAILED, payment_intent_id)
             report.waiting.append(f"rimborso operazione {operation_id} rifiutato: {exc.code}")
             continue
-        _set_status(operation_id, S.REFUNDED, REFUNDED)
-        _audit(operation_id, "late_payment_refunded", S.REFUNDED, payment_intent_id, refund_id)
+        _set_status(operation_id, S.REFUNDED, refunded_code)
+        _audit(operation_id, action, S.REFUNDED, payment_intent_id, refund_id)
         note = _credit_note(operation_id, payment_intent_id, due, refund_id)
         report.refunded.append(
             f"operazione {operation_id}: pagamento {payment_intent_id} rimborsato ({refund_id})"
@@ -171,12 +201,7 @@ async def reconcile_stale_operations(
     report = ReconcileReport()
     cutoff = (now or utcnow()) - stale_after
     with session_scope() as session:
-        candidates = [
-            op.id
-            for op in operations.stale_operations(session, UNSETTLED, cutoff)
-            # The renewal job itself re-sends an `unknown` renewal under the same key.
-            if not (op.kind == OperationKind.RENEWAL and op.status == S.UNKNOWN)
-        ]
+        candidates = [op.id for op in operations.stale_operations(session, UNSETTLED, cutoff)]
     gateway = gateway or services().gateway
     for operation_id in candidates:
         try:
@@ -199,12 +224,15 @@ async def _settle(operation_id: int, gateway: StripeGateway) -> str | None:
         customer = customers.get_customer(session, operation.customer_id)
         stripe_customer_id = customer.stripe_customer_id if customer else None
         payment_intent_id = operation.stripe_payment_intent_id
-        kind = operation.kind
+        kind, claimed = operation.kind, (operation.status, operation.updated_at)
+        created_since = operation.created_at - LOOKUP_MARGIN
     if payment_intent_id:
         outcome = await gateway.retrieve_payment(payment_intent_id)
     elif stripe_customer_id:
         outcome = await gateway.find_payment(
-            customer_id=stripe_customer_id, operation_id=operation_id
+            customer_id=stripe_customer_id,
+            operation_id=operation_id,
+            created_since=_unix(created_since),
         )
     else:
         outcome = None
@@ -214,7 +242,12 @@ async def _settle(operation_id: int, gateway: StripeGateway) -> str | None:
         return f"operazione {operation_id}: {result.status} (pagamento {outcome.payment_intent_id})"
     with session_scope() as session:
         operation = operations.get_operation(session, operation_id)
+        if (operation.status, operation.updated_at) != claimed:
+            return None  # settled meanwhile (a webhook, a re-sent confirm): theirs is news
         if kind == OperationKind.RENEWAL:
+            if operation.status == S.UNKNOWN:
+                return None  # still the renewal job's to re-send under its own key
+            # The renewal job re-sends an `unknown` renewal under the same idempotency key.
             operations.update_operation(session, operation, status=S.UNKNOWN)
         else:
             operations.update_operation(
@@ -223,6 +256,93 @@ async def _settle(operation_id: int, gateway: StripeGateway) -> str | None:
         status = operation.status
     _audit(operation_id, "stale_operation_settled", status, None)
     return f"operazione {operation_id}: nessun pagamento in Stripe, ora {status}"
+
+
+async def find_extra_charges(
+    now: datetime | None = None,
+    gateway: StripeGateway | None = None,
+    report: ReconcileReport | None = None,
+) -> ReconcileReport:
+    """Record every succeeded PaymentIntent that names a paid operation but is not its payment
+    (to be refunded by `refund_late_payments`). One listing per customer with operations paid
+    in the last `EXTRA_CHARGES_WINDOW`."""
+    report = report or ReconcileReport()
+    gateway = gateway or services().gateway
+    since = (now or utcnow()) - EXTRA_CHARGES_WINDOW
+    with session_scope() as session:
+        paid = [
+            op
+            for op in operations.recent_paid_operations(session, PAID, since)
+            if not operations.is_extra_payment(op)
+        ]
+        by_customer: dict[str, list[tuple[int, str, datetime]]] = {}
+        for op in paid:
+            customer = customers.get_customer(session, op.customer_id)
+            if customer is None or not customer.stripe_customer_id:
+                continue
+            by_customer.setdefault(customer.stripe_customer_id, []).append(
+                (op.id, op.stripe_payment_intent_id, op.created_at)
+            )
+    for stripe_customer_id, ops in by_customer.items():
+        oldest = min(created for _, _, created in ops) - LOOKUP_MARGIN
+        try:
+            intents = await gateway.payments_of_customer(
+                customer_id=stripe_customer_id, created_since=_unix(oldest)
+            )
+        except PaymentsError as exc:
+            report.waiting.append(f"addebiti in più del cliente {stripe_customer_id}: {exc.code}")
+            continue
+        for operation_id, payment_intent_id, _ in ops:
+            for intent in intents:
+                if (
+                    intent.metadata.get("ts_store_operation_id") == str(operation_id)
+                    and intent.status == PaymentStatus.SUCCEEDED
+                    and intent.payment_intent_id != payment_intent_id
+                ):
+                    line = record_extra_charge(
+                        operation_id, intent.payment_intent_id, intent.amount_cents
+                    )
+                    if line:
+                        report.extras.append(line)
+    return report
+
+
+def record_extra_charge(operation_id: int, payment_intent_id: str, amount_cents: int) -> str | None:
+    """Record one extra payment of an operation, once (a row keyed by the PaymentIntent), with
+    an audit entry; None when it was already recorded."""
+    with session_scope() as session:
+        original = operations.get_operation(session, operation_id)
+        if original is None:
+            return None
+        row, created = operations.record_extra_payment(
+            session,
+            original,
+            payment_intent_id=payment_intent_id,
+            amount_cents=amount_cents,
+            failure_code=EXTRA_CHARGE,
+        )
+        if not created:
+            return None
+        audit.record(
+            session,
+            action="extra_charge_to_refund",
+            actor_customer_id=None,
+            licence_id=original.licence_id,
+            after={
+                "operation": original.id,
+                "paid_by": original.stripe_payment_intent_id,
+                "extra_payment_intent": payment_intent_id,
+                "amount_cents": amount_cents,
+                "refund_row": row.id,
+            },
+        )
+    log.warning("operation %s: extra payment %s to refund", operation_id, payment_intent_id)
+    return f"operazione {operation_id}: addebito in più {payment_intent_id}, da rimborsare"
+
+
+def _unix(moment: datetime) -> int:
+    """Unix time of one of our naive UTC timestamps."""
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
 
 
 def _audit(

@@ -28,21 +28,53 @@ log = logging.getLogger(__name__)
 
 INTERVAL_ENV = "TS_STORE_RENEWAL_INTERVAL_SECONDS"
 DEFAULT_INTERVAL_SECONDS = 3600.0
+# The reconciliation pass alone, much more often: with operations stale after 60 s, a lost
+# Stripe answer is settled within 60 + 30 s (docs/recovery.md).
+RECONCILE_INTERVAL_ENV = "TS_STORE_RECONCILE_INTERVAL_SECONDS"
+DEFAULT_RECONCILE_INTERVAL_SECONDS = 30.0
 
 
-def interval_seconds(environ: Mapping[str, str] | None = None) -> float:
+def interval_seconds(
+    environ: Mapping[str, str] | None = None,
+    name: str = INTERVAL_ENV,
+    default: float = DEFAULT_INTERVAL_SECONDS,
+) -> float:
     """Seconds between two runs; 0 means disabled. A bad value falls back to the default."""
-    raw = (os.environ if environ is None else environ).get(INTERVAL_ENV, "").strip()
+    raw = (os.environ if environ is None else environ).get(name, "").strip()
     if not raw:
-        return DEFAULT_INTERVAL_SECONDS
+        return default
     try:
         value = float(raw)
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        log.warning("%s=%r is not a number: using %s", INTERVAL_ENV, raw, DEFAULT_INTERVAL_SECONDS)
-        return DEFAULT_INTERVAL_SECONDS
+        log.warning("%s=%r is not a number: using %s", name, raw, default)
+        return default
     return max(value, 0.0)
+
+
+def reconcile_interval_seconds(environ: Mapping[str, str] | None = None) -> float:
+    return interval_seconds(environ, RECONCILE_INTERVAL_ENV, DEFAULT_RECONCILE_INTERVAL_SECONDS)
+
+
+async def periodic_reconciliation(
+    interval: float | None = None, gateway: StripeGateway | None = None
+) -> None:
+    """Settle lost answers and refund extra or late payments every `interval` seconds."""
+    seconds = reconcile_interval_seconds() if interval is None else interval
+    if seconds <= 0:
+        log.info("reconciliation task disabled (%s=0)", RECONCILE_INTERVAL_ENV)
+        return
+    while True:
+        try:
+            report = await settle_and_refund(gateway=gateway)
+            if report.lines():
+                log.info("%s", report.summary())
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the next run tries again
+            log.exception("reconciliation run failed")
+        await asyncio.sleep(seconds)
 
 
 async def run_once(gateway: StripeGateway | None = None) -> RenewalReport:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ts_store.billing import charging
+from ts_store.billing import charging, reconciliation
 from ts_store.billing.cards import mirror_default_card
 from ts_store.billing.services import services
 from ts_store.payments.gateway import PaymentOutcome, PaymentStatus, StripeGateway
@@ -62,9 +62,7 @@ def _reconcile_payment(intent: dict[str, Any], status: PaymentStatus) -> str:
         operation = operations.get_operation(session, int(raw_id)) if raw_id.isdigit() else None
         if operation is None and intent.get("id"):
             operation = operations.operation_by_payment_intent(session, str(intent["id"]))
-        if operation is None or (
-            operation.stripe_payment_intent_id not in (None, intent.get("id"))
-        ):
+        if operation is None:
             return "ignored: unknown operation"
         # Operation ids are only ours: another database sharing the Stripe account (staging,
         # tests) has its own. The payment must be for this operation's customer.
@@ -72,6 +70,20 @@ def _reconcile_payment(intent: dict[str, Any], status: PaymentStatus) -> str:
         if owner is None or owner.stripe_customer_id != _id(intent.get("customer")):
             return "ignored: operation of another customer"
         operation_id = operation.id
+        other_payment = operation.stripe_payment_intent_id not in (None, intent.get("id"))
+        extra = (
+            other_payment
+            and status == PaymentStatus.SUCCEEDED
+            and operation.status in reconciliation.PAID
+            and not operations.is_extra_payment(operation)
+        )
+    if extra:  # a second payment for one operation: recorded, the reconciliation refunds it
+        reconciliation.record_extra_charge(
+            operation_id, str(intent["id"]), int(intent.get("amount") or 0)
+        )
+        return f"operation {operation_id}: extra payment to refund"
+    if other_payment:
+        return "ignored: not this operation's payment"
     error = intent.get("last_payment_error") or {}
     outcome = PaymentOutcome(
         status=status,

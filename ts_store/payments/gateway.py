@@ -46,6 +46,9 @@ from ts_store.payments.errors import (
 log = logging.getLogger(__name__)
 
 CURRENCY = "eur"
+# Pages of 100 read when listing a customer's payments (an operation is looked up with the
+# date it was created, so one page is the usual case).
+MAX_LIST_PAGES = 20
 
 # Real Stripe refuses raw card numbers from servers; its test mode offers these ids instead
 # (https://docs.stripe.com/testing#cards). Used by attach_test_card only.
@@ -367,22 +370,55 @@ class StripeGateway:
             intent = await self._stripe().v1.payment_intents.retrieve_async(payment_intent_id)
         return _outcome(intent.to_dict())
 
-    async def find_payment(self, *, customer_id: str, operation_id: int) -> PaymentOutcome | None:
-        """The PaymentIntent our charge for `operation_id` created, or None if none exists.
+    async def find_payment(
+        self, *, customer_id: str, operation_id: int, created_since: int | None = None
+    ) -> PaymentOutcome | None:
+        """The payment our charge for `operation_id` made, or None if Stripe has none.
 
-        Used when we never got Stripe's answer (a crash or a timeout mid-charge): charges carry
-        ``ts_store_operation_id`` in their metadata, and the customer's newest 100 payments are
-        searched (an operation is at most hours old when this runs).
+        Used when we never got Stripe's answer (a crash or a timeout mid-charge). When several
+        PaymentIntents name the operation (extra charges), the oldest succeeded one is the
+        payment; the others are extras (``payments_for_operation``).
         """
-        params = {"customer": customer_id, "limit": 100}
-        with _mapped_errors():
-            page = await self._stripe().v1.payment_intents.list_async(params)  # type: ignore[arg-type]
+        intents = await self.payments_for_operation(
+            customer_id=customer_id, operation_id=operation_id, created_since=created_since
+        )
+        paid = [intent for intent in intents if intent.status == PaymentStatus.SUCCEEDED]
+        if paid:
+            return paid[-1]
+        return intents[0] if intents else None
+
+    async def payments_for_operation(
+        self, *, customer_id: str, operation_id: int, created_since: int | None = None
+    ) -> list[PaymentOutcome]:
+        """Every PaymentIntent whose metadata names `operation_id` (charges carry
+        ``ts_store_operation_id``), newest first."""
         wanted = str(operation_id)
-        for intent in page.data:
-            data = intent.to_dict()
-            if _str_dict(data.get("metadata")).get("ts_store_operation_id") == wanted:
-                return _outcome(data)
-        return None
+        return [
+            intent
+            for intent in await self.payments_of_customer(
+                customer_id=customer_id, created_since=created_since
+            )
+            if intent.metadata.get("ts_store_operation_id") == wanted
+        ]
+
+    async def payments_of_customer(
+        self, *, customer_id: str, created_since: int | None = None
+    ) -> list[PaymentOutcome]:
+        """The customer's PaymentIntents, newest first, only those created since
+        `created_since` (Unix time) when given. Listing is strongly consistent, unlike Stripe's
+        search (which may lag a minute): what was just charged is there."""
+        params: dict[str, Any] = {"customer": customer_id, "limit": 100}
+        if created_since is not None:
+            params["created"] = {"gte": int(created_since)}
+        found: list[PaymentOutcome] = []
+        for _page in range(MAX_LIST_PAGES):
+            with _mapped_errors():
+                page = await self._stripe().v1.payment_intents.list_async(params)  # type: ignore[arg-type]
+            found.extend(_outcome(intent.to_dict()) for intent in page.data)
+            if not page.has_more or not page.data:
+                break
+            params["starting_after"] = page.data[-1].id
+        return found
 
     async def cancel_payment(self, payment_intent_id: str) -> None:
         """Cancel a payment that has not succeeded (e.g. one waiting for 3-D Secure); Stripe

@@ -190,3 +190,74 @@ def operation_by_payment_intent(
             BillingOperation.stripe_payment_intent_id == payment_intent_id
         )
     ).first()
+
+
+EXTRA_KEY_PREFIX = "extra:"
+
+
+def extra_payment_key(payment_intent_id: str) -> str:
+    """The key of the row that records an extra payment: one per PaymentIntent, so two passes
+    (or a pass and a webhook) that find the same extra record it once."""
+    return f"{EXTRA_KEY_PREFIX}{payment_intent_id}"
+
+
+def is_extra_payment(operation: BillingOperation) -> bool:
+    return operation.idempotency_key.startswith(EXTRA_KEY_PREFIX)
+
+
+def record_extra_payment(
+    session: Session,
+    original: BillingOperation,
+    *,
+    payment_intent_id: str,
+    amount_cents: int,
+    failure_code: str,
+) -> tuple[BillingOperation, bool]:
+    """Record a payment Stripe made for `original` beyond the one it applied, as a row of its
+    own born `paid_not_applied` (to refund; never applied, never invoiced). Returns (row,
+    created); the row already stored for this PaymentIntent when another pass was first."""
+    key = extra_payment_key(payment_intent_id)
+    existing = find_operation(session, key)
+    if existing is not None:
+        return existing, False
+    row = BillingOperation(
+        idempotency_key=key,
+        kind=original.kind,
+        status=OperationStatus.PAID_NOT_APPLIED,
+        customer_id=original.customer_id,
+        licence_id=original.licence_id,
+        request_json=original.request_json,
+        quote_json=original.quote_json,
+        amount_cents=amount_cents,
+        licence_version=original.licence_version,
+        stripe_payment_intent_id=payment_intent_id,
+        failure_code=failure_code,
+        failure_params_json=json.dumps({"operation": original.id}, sort_keys=True),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        existing = find_operation(session, key)
+        if existing is None:  # pragma: no cover - the only unique columns are key and lock
+            raise
+        return existing, False
+    return row, True
+
+
+def recent_paid_operations(
+    session: Session, statuses: Iterable[OperationStatus], updated_since: datetime
+) -> list[BillingOperation]:
+    """Operations with a payment, in one of `statuses`, changed since `updated_since`: those
+    whose extra charges may still appear in Stripe."""
+    return list(
+        session.exec(
+            select(BillingOperation)
+            .where(
+                BillingOperation.status.in_(list(statuses)),  # type: ignore[attr-defined]
+                BillingOperation.stripe_payment_intent_id.is_not(None),  # type: ignore[union-attr]
+                BillingOperation.updated_at >= updated_since,
+            )
+            .order_by(BillingOperation.id)
+        )
+    )

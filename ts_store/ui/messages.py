@@ -123,6 +123,10 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "intero.",
     "late_payment_already_refunded": "Pagamento arrivato in ritardo e non applicato: era già "
     "stato rimborsato.",
+    "extra_charge": "Addebito in più per la stessa operazione: verrà rimborsato automaticamente.",
+    "extra_charge_refunded": "Addebito in più per la stessa operazione: rimborsato per intero.",
+    "extra_charge_already_refunded": "Addebito in più per la stessa operazione: era già stato "
+    "rimborsato.",
     "licence_busy": "Un'altra modifica di questa licenza è in corso o è appena stata fatta in "
     "un'altra finestra. Ricarica la pagina per vedere i dati aggiornati.",
     "licence_changed": "La licenza è stata modificata in un'altra finestra. Abbiamo aggiornato "
