@@ -1,19 +1,33 @@
 """Email end to end: the real app (production build) sends through a real SMTP server (the
-project's sink); Chromium drives registration, Contattaci, "Password dimenticata?" and the
-product team's "Posta inviata". Rendered emails are photographed at 1280 and 390 px."""
+project's sink); Chromium drives registration, Contattaci, a purchase, "Password dimenticata?"
+and the product team's "Posta inviata"; the renewal job runs as the cron command does.
+Rendered emails are photographed at 1280 and 390 px."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import date
 from itertools import count
 
 import pytest
 
-from tests.e2e.helpers import login, set_today, text_of
-from tests.fixtures.app import ARTIFACTS, DESKTOP, MOBILE, screenshots
-from tests.fixtures.factories import PASSWORD, make_customer, make_trial
+from tests.billing.test_documents import _pdf_text
+from tests.e2e.helpers import login, set_today, text_of, type_card, wait_for_text
+from tests.e2e.test_lab import _with_card
+from tests.fixtures.app import ARTIFACTS, DESKTOP, MOBILE, ROOT, screenshots
+from tests.fixtures.factories import (
+    PASSWORD,
+    VALID_BILLING,
+    make_active_licence,
+    make_customer,
+    make_trial,
+    save_billing_profile,
+)
 from tests.fixtures.smtp import body_text
+from ts_store.store import documents
 
 pytestmark = pytest.mark.e2e
 _n = count(1)
@@ -183,3 +197,103 @@ def test_posta_inviata_shows_the_rendered_email_to_the_product_team_only(
     assert token not in page.content()  # staff never see the reset link
     assert token not in frame.locator("body").inner_html()
     screenshots(page, "posta-inviata")
+
+
+def _plain(text: str) -> str:
+    """Amounts as the pages and the PDF write them, with an ordinary space before the €."""
+    return " ".join(text.replace("\xa0", " ").split())
+
+
+def test_purchase_sends_a_confirmation_whose_pdf_has_the_total_of_the_confirm_page(
+    page, browser, running_app, app_mail_sink, at_article_date
+):
+    invoice_email = f"fatture{next(_n)}@bianchi.it"
+    with running_app.session() as session:
+        customer = make_customer(session, company="Bianchi S.r.l.")
+        trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
+    login(page, running_app, customer.email)
+    page.click(f"#buy-{trial.id}")
+    page.wait_for_selector("#profile-submit")
+    for name, value in {**VALID_BILLING, "invoice_email": invoice_email}.items():
+        page.fill(f"#profile-{name}", value)
+    page.click("#profile-submit")
+    page.wait_for_selector("#purchase-seats")
+    page.fill("#purchase-seats", "5")
+    wait_for_text(page, "#purchase-gross", "1.525,00")
+    page.click("#configuration-submit")
+    type_card(page, "4242424242424242")
+    page.click("#save-card")
+    page.wait_for_selector("#confirm-purchase")
+    total_on_confirm = _plain(text_of(page, "#purchase-gross"))  # the confirm page's total
+    page.click("#confirm-purchase")
+    page.wait_for_selector("#purchase-done")
+
+    confirmation = app_mail_sink.wait_for(_to(invoice_email))
+    assert confirmation["Subject"] == f"Acquisto confermato: licenza CRM in Cloud n. {trial.id}"
+    with running_app.session() as session:
+        [document] = documents.documents_of(session, customer.id)
+    [attachment] = list(confirmation.iter_attachments())
+    assert attachment.get_filename() == f"documento-{document.number.replace('/', '-')}.pdf"
+    pdf_text = _plain(_pdf_text(attachment.get_content()))
+    assert total_on_confirm == "1.525,00 €"
+    assert total_on_confirm in pdf_text and document.number in pdf_text
+    text = _plain(body_text(confirmation))
+    assert f"Totale pagato oggi: {total_on_confirm}" in text
+    assert "Prossimo rinnovo: 28/11/2027" in text
+    email_screenshots(browser, body_text(confirmation, "html"), "acquisto-confermato")
+
+
+def _renew_as_cron(app, stripe_settings, today: date) -> str:
+    """`python -m ts_store.billing renew` on the running app's database, as cron runs it."""
+    env = dict(
+        os.environ,
+        TS_STORE_DB_URL=app.db_url,
+        TS_STORE_STRIPE_SECRET_KEY=stripe_settings.secret_key,
+        TS_STORE_STRIPE_PUBLISHABLE_KEY=stripe_settings.publishable_key,
+        TS_STORE_STRIPE_API_BASE=stripe_settings.api_base or "",
+        TS_STORE_STRIPE_JS_URL=stripe_settings.js_url,
+        TS_STORE_STRIPE_WEBHOOK_SECRET=stripe_settings.webhook_secret,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "ts_store.billing", "renew", "--today", today.isoformat()],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_declined_renewal_sends_the_failure_email_with_the_retry_date_myarea_shows(
+    page, browser, running_app, app_mail_sink, session_stripe_settings, at_article_date
+):
+    invoice_email = f"amministrazione{next(_n)}@verdi.it"
+    with running_app.session() as session:
+        customer = make_customer(session, company="Verdi S.r.l.")
+        save_billing_profile(
+            session, customer.id, company_name="Verdi S.r.l.", invoice_email=invoice_email
+        )
+        _with_card(session, session_stripe_settings, customer, "4000000000000341")
+        licence = make_active_licence(
+            session, customer.id, period_start=date(2026, 10, 28), period_end=date(2026, 11, 28)
+        )
+
+    report = _renew_as_cron(running_app, session_stripe_settings, date(2026, 11, 28))
+    assert f"licenza n. {licence.id} · Pagamento del rinnovo non riuscito" in report
+
+    failure = app_mail_sink.wait_for(_to(invoice_email))
+    assert failure["Subject"] == "Pagamento del rinnovo non riuscito: aggiorna la carta"
+    text = _plain(body_text(failure))
+    assert "Gentile Verdi S.r.l.," in text
+    assert "sulla carta Visa che termina con 0341" in text
+    assert "Importo del rinnovo: 61,00 € IVA inclusa" in text  # Pro monthly, 2 users
+    assert "Prossimo tentativo: 29/11/2026" in text  # first rung of the ladder: +1 day
+    assert "Sospensione se non pagato: 12/12/2026" in text  # +14 days
+    assert f"{running_app.url}/myarea/metodi-di-pagamento" in text
+    assert list(failure.iter_attachments()) == []
+
+    login(page, running_app, customer.email)  # the page says the same date
+    wait_for_text(page, f"#licence-{licence.id}", "Nuovo tentativo di addebito il 29/11/2026")
+    email_screenshots(browser, body_text(failure, "html"), "rinnovo-non-riuscito")

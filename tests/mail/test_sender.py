@@ -9,12 +9,18 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from tests.billing.test_documents import LINE, _pdf_text
-from tests.fixtures.factories import make_customer
+from tests.fixtures.factories import (
+    give_card,
+    make_active_licence,
+    make_customer,
+    save_billing_profile,
+)
+from tests.fixtures.localstripe import payment_intents_of
 from tests.fixtures.smtp import body_text
-from ts_store.billing import accounts, notifications
+from ts_store.billing import accounts, notifications, renewals
 from ts_store.domain.notifications import MessageKind
 from ts_store.mail.sender import SenderConfig, send_due
-from ts_store.store import documents, operations
+from ts_store.store import documents, licences, operations
 from ts_store.store.models import OutboxMessage, utcnow
 
 
@@ -159,3 +165,41 @@ def test_a_message_about_a_document_carries_its_pdf(engine, mail_env):
     assert pdf.startswith(b"%PDF-")
     assert "Totale" in _pdf_text(pdf) and "36,60" in _pdf_text(pdf)
     assert "36,60\xa0€" in body_text(message)
+
+
+async def test_smtp_down_the_renewal_is_charged_and_its_email_arrives_once_smtp_is_back(
+    engine, session, gateway, stripe_settings, mail_env
+):
+    customer = make_customer(session)
+    save_billing_profile(session, customer.id, invoice_email="fatture@rossi.it")
+    await give_card(session, gateway, customer)
+    licence = make_active_licence(
+        session, customer.id, period_start=date(2026, 10, 28), period_end=date(2026, 11, 28)
+    )
+    mail_env.stop()
+
+    report = await renewals.renew_due(date(2026, 11, 28), gateway)
+    assert report.count("renewed") == 1  # the charge never waits for the mail server
+    assert send_due().retrying == 1
+
+    session.expire_all()
+    renewed = licences.get_licence(session, licence.id)
+    assert (renewed.status, renewed.period_end) == ("active", date(2026, 12, 28))
+    [document] = documents.documents_of(session, customer.id)
+    assert len(payment_intents_of(stripe_settings, customer.stripe_customer_id)) == 1
+    [row] = _rows(engine)
+    assert (row.kind, row.status, row.attempts) == ("renewal_paid", "retrying", 1)
+
+    mail_env.start()
+    deadline = utcnow() + timedelta(seconds=10)
+    while not send_due().sent and utcnow() < deadline:
+        pass
+    [message] = mail_env.messages()
+    assert message["To"] == "fatture@rossi.it"
+    assert message["Subject"] == f"Rinnovo pagato: licenza CRM in Cloud n. {licence.id}"
+    [attachment] = list(message.iter_attachments())
+    assert document.number.replace("/", "-") in attachment.get_filename()
+    assert "61,00" in _pdf_text(attachment.get_content())  # Pro monthly, 2 users, IVA incl.
+    assert send_due().sent == 0 and len(mail_env.messages()) == 1  # once
+    [row] = _rows(engine)
+    assert (row.status, row.attempts) == ("sent", 2)
