@@ -18,6 +18,7 @@ SCRIPTS = (
     "backend_throughput.py",
     "first_load.py",
     "stripe_hang.py",
+    "price_impact.py",
 )
 
 

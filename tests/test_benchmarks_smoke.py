@@ -22,6 +22,7 @@ from benchmarks import (
     backend_throughput,
     first_load,
     preview_latency,
+    price_impact,
     quote_batch,
     run_all,
     state_size,
@@ -35,7 +36,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize(
     "module",
-    [preview_latency, backend_throughput, first_load, quote_batch, state_size, stripe_hang],
+    [
+        preview_latency,
+        backend_throughput,
+        first_load,
+        quote_batch,
+        state_size,
+        stripe_hang,
+        price_impact,
+    ],
 )
 def test_every_benchmark_parses_help_without_starting_anything(module, capsys):
     with pytest.raises(SystemExit) as exit_info:
