@@ -20,6 +20,7 @@ from ts_store.ui.components.connection_notice import app_overlay
 from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
 from ts_store.ui.errors import backend_exception_handler
 from ts_store.ui.pages.billing_data import BillingDataState, billing_data_page
+from ts_store.ui.pages.catalog_lab import CatalogLabState, catalog_lab_page
 from ts_store.ui.pages.contact import ContactState, contact_page
 from ts_store.ui.pages.documents import DocumentsState, documents_page
 from ts_store.ui.pages.einvoices import EinvoicesState, einvoices_page
@@ -101,6 +102,12 @@ app.add_page(
     route=routes.LAB,
     title="Laboratorio prezzi · TS Store",
     on_load=[SessionState.require_login, LabState.load, PricingLabState.load],
+)
+app.add_page(
+    catalog_lab_page,
+    route=routes.CATALOG_LAB,
+    title="Bozza del catalogo · Laboratorio prezzi · TS Store",
+    on_load=[SessionState.require_login, CatalogLabState.load],
 )
 # Renewals, dunning, trial ends and retention every TS_STORE_RENEWAL_INTERVAL_SECONDS (0: off).
 app.register_lifespan_task(periodic_renewals)

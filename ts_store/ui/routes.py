@@ -7,6 +7,7 @@ CONTACT = "/myarea/contattaci"
 PLANS = "/piani"
 PAYMENT_METHODS = "/myarea/metodi-di-pagamento"
 LAB = "/laboratorio"
+CATALOG_LAB = "/laboratorio/catalogo"  # product team: draft, Confronto, Impatto, Anteprima
 BILLING_DATA = "/myarea/dati-di-fatturazione"
 EINVOICES = "/fatture-elettroniche"
 SENT_MAIL = "/posta-inviata"  # product team: the last emails sent

@@ -18,6 +18,7 @@ NAV_LINKS: list[tuple[str, str, bool]] = [
     ("Metodi di pagamento", routes.PAYMENT_METHODS, False),
     ("Contattaci", routes.CONTACT, False),
     ("Laboratorio prezzi", routes.LAB, True),
+    ("Bozza del catalogo", routes.CATALOG_LAB, True),
     ("Posta inviata", routes.SENT_MAIL, True),
     ("Fatture elettroniche", routes.EINVOICES, True),
 ]
