@@ -175,10 +175,8 @@ def _counts(session):
         if table in existing
     } | {
         "licences": session.execute(
-            sa.text(
-                "SELECT group_concat(id || plan || seats || period_end || version) FROM licence"
-            )
-        ).scalar()
+            sa.text("SELECT id, plan, seats, period_end, version FROM licence ORDER BY id")
+        ).all()
     }
 
 
