@@ -56,6 +56,7 @@ CODE_CONSTANTS = {
     charging.AMOUNT_MISMATCH,
     charging.AUTHENTICATION_NOT_COMPLETED,
     charging.LICENCE_BUSY,
+    charging.PAYMENT_BEING_VERIFIED,
     reconciliation.NOT_STARTED,
     reconciliation.REFUNDED,
     reconciliation.ALREADY_REFUNDED,

@@ -8,6 +8,8 @@ Every entry point checks the owner, the status and the version the customer was 
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -51,6 +53,9 @@ class LicenceSnapshot:
     period_start: date
     period_end: date
     cancel_at_period_end: bool
+    # Set when an earlier confirm's payment is still being verified (the licence is locked):
+    # the parameters of charging.PAYMENT_BEING_VERIFIED.
+    payment_being_verified: Mapping[str, str] | None = None
 
     @property
     def term(self) -> CurrentTerm:
@@ -96,7 +101,9 @@ def snapshot_of(licence: Licence) -> LicenceSnapshot:
 def load_snapshot(customer_id: int, licence_id: int) -> LicenceSnapshot:
     """The licence as the page edits it, if it is this customer's (else refused and logged)."""
     with session_scope() as session:
-        return snapshot_of(owned_or_refused(session, customer_id, licence_id))
+        snapshot = snapshot_of(owned_or_refused(session, customer_id, licence_id))
+        verifying = charging.payment_being_verified(session, licence_id, snapshot.version)
+    return dataclasses.replace(snapshot, payment_being_verified=verifying)
 
 
 def refusal(snapshot: LicenceSnapshot) -> str | None:

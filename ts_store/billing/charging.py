@@ -35,6 +35,7 @@ from ts_store.domain.operations import (
     OperationRequest,
     OperationStatus,
     can_move,
+    request_day,
     request_from_json,
     request_to_json,
 )
@@ -56,6 +57,10 @@ NO_CARD = "no_card"
 AMOUNT_MISMATCH = "amount_mismatch"
 AUTHENTICATION_NOT_COMPLETED = "authentication_not_completed"
 LICENCE_BUSY = "licence_busy"
+PAYMENT_BEING_VERIFIED = "payment_being_verified"
+# A lock holder in these statuses may have charged: until the reconciliation settles it
+# (docs/recovery.md), the licence is locked and the customer is told why.
+BEING_VERIFIED = frozenset({S.PENDING, S.CHARGING, S.UNKNOWN})
 
 
 def _payment_failure(error: PaymentsError) -> tuple[str, dict[str, Any]]:
@@ -150,6 +155,21 @@ async def _cancel_superseded_payment(superseded: tuple[int, str], gateway: Strip
     except PaymentsError:
         return  # the webhook (or the reconciliation pass) will tell
     record_outcome(operation_id, outcome)
+
+
+def _verification(holder: BillingOperation | None) -> dict[str, str] | None:
+    """The parameters of `payment_being_verified` (its kind and the store's day it was made on)
+    when `holder` is an operation whose payment is still being verified, else None."""
+    if holder is None or holder.status not in BEING_VERIFIED:
+        return None
+    day = request_day(holder.request_json, holder.created_at.date())
+    return {"kind": str(holder.kind), "day": day.isoformat()}
+
+
+def payment_being_verified(session: Session, licence_id: int, version: int) -> dict | None:
+    """Whether the licence is locked by an operation whose payment is being verified (the
+    parameters of `payment_being_verified`), for the page to say so before a confirm."""
+    return _verification(operations.lock_holder(session, f"{licence_id}:v{version}"))
 
 
 def _moved_on_since(session: Session, operation: BillingOperation) -> bool:
@@ -270,6 +290,9 @@ def _prepare(plan: ChargePlan, gross: int) -> _Prepared:
                 licence_version=plan.licence_version,
             )
         except operations.OperationLocked as exc:
+            verifying = _verification(operations.lock_holder(session, lock_key))
+            if verifying is not None:
+                raise ConflictError(PAYMENT_BEING_VERIFIED, **verifying) from exc
             raise ConflictError(LICENCE_BUSY) from exc
         resend = not created and operation.status == S.UNKNOWN
         if not created and not resend:

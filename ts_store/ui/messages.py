@@ -8,10 +8,12 @@ Pure Python: tests and benchmarks import it without Reflex.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from ts_store.billing.errors import InputError, UseCaseError
 from ts_store.domain.fiscal import FIELD_LABELS as BILLING_FIELD_LABELS
+from ts_store.ui.formatting import format_date
 
 GENERIC_DECLINE = "La carta è stata rifiutata dalla banca."
 AUTHENTICATION_FAILED = "Autenticazione 3-D Secure non riuscita."
@@ -53,6 +55,23 @@ def decline_text(decline_code: str | None, code: str | None = None) -> str:
         if key and key in DECLINE_TEXTS:
             return DECLINE_TEXTS[key]
     return DECLINE_FALLBACK
+
+
+# "della modifica del 28/11/2026": the payment still being verified, named by its kind.
+_VERIFIED_KINDS = {
+    "purchase": "dell'acquisto",
+    "change": "della modifica",
+    "renewal": "del rinnovo",
+}
+
+
+def _being_verified(params: Mapping[str, Any]) -> str:
+    noun = _VERIFIED_KINDS.get(str(params.get("kind", "")), "della modifica")
+    try:
+        day = f" del {format_date(date.fromisoformat(str(params.get('day', ''))))}"
+    except ValueError:
+        day = ""
+    return f"Stiamo verificando il pagamento {noun}{day}: riprova tra qualche minuto."
 
 
 def _declined(params: Mapping[str, Any]) -> str:
@@ -127,6 +146,7 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "extra_charge_refunded": "Addebito in più per la stessa operazione: rimborsato per intero.",
     "extra_charge_already_refunded": "Addebito in più per la stessa operazione: era già stato "
     "rimborsato.",
+    "payment_being_verified": _being_verified,
     "licence_busy": "Un'altra modifica di questa licenza è in corso o è appena stata fatta in "
     "un'altra finestra. Ricarica la pagina per vedere i dati aggiornati.",
     "licence_changed": "La licenza è stata modificata in un'altra finestra. Abbiamo aggiornato "

@@ -16,6 +16,7 @@ import reflex as rx
 from ts_store.billing import changes, clock
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.changes import LicenceSnapshot
+from ts_store.billing.charging import PAYMENT_BEING_VERIFIED
 from ts_store.billing.errors import UseCaseError
 from ts_store.domain.lifecycle import (
     PAID_STATUSES,
@@ -102,6 +103,9 @@ class LicenceState(rx.State):
         self.status_label = status_label(snapshot.status, snapshot.cancel_at_period_end)
         refusal = changes.refusal(snapshot)
         self.refusal = text(refusal) if refusal else ""
+        if not refusal and snapshot.payment_being_verified is not None:
+            # Locked until the reconciliation settles an earlier payment (docs/recovery.md).
+            self.refusal = text(PAYMENT_BEING_VERIFIED, **snapshot.payment_being_verified)
         self.can_cancel = snapshot.status == LicenceStatus.ACTIVE and not self.cancel_pending
         self.can_reactivate = self._today is not None and changes.can_reactivate(
             snapshot, self._today
