@@ -15,7 +15,7 @@ from tests.fixtures.factories import give_card, make_active_licence, make_custom
 from tests.fixtures.localstripe import payment_intents_of
 from ts_store.billing import changes, clock, purchase, renewals
 from ts_store.billing.bootstrap import APPLIERS, bootstrap
-from ts_store.billing.catalog import current_catalog
+from ts_store.billing.catalog import catalog_from_file, current_catalog
 from ts_store.billing.errors import NotBootstrapped
 from ts_store.billing.services import services, uninstall
 from ts_store.domain.operations import OperationKind
@@ -66,7 +66,7 @@ def test_a_test_can_wire_its_own_clock_and_catalogue():
         def today(self) -> date:
             return date(2030, 1, 2)
 
-    catalog = current_catalog()
+    catalog = catalog_from_file()
     bootstrap(clock=Fixed(), catalog=lambda: catalog)
     assert clock.today() == date(2030, 1, 2)
     assert current_catalog() is catalog

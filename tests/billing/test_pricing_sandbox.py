@@ -11,6 +11,9 @@ from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import InputError
 from ts_store.ui.messages import message_for
 
+# The live catalogue is the version in force, read from the database.
+pytestmark = pytest.mark.usefixtures("db_url")
+
 ARTICLE_CHANGE = {
     "today": "2026-11-28",
     "situation": "modifica",

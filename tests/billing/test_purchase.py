@@ -57,7 +57,7 @@ def _ready(session, trial):
     session.commit()
 
 
-def test_preview_pro_annual_5_users_is_the_quote_contract():
+def test_preview_pro_annual_5_users_is_the_quote_contract(db_url):
     result = purchase.preview(PRO_ANNUAL_5, date(2026, 11, 28))
     [line] = result.charge_now.lines
     assert (line.kind, line.quantity, line.unit_cents, line.amount_cents) == (
@@ -203,7 +203,7 @@ def test_expired_trial_can_be_bought_within_the_60_days_of_retention(session):
         purchase.load_purchasable(customer.id, too_old.id)
 
 
-def test_business_below_3_users_names_the_seats_field():
+def test_business_below_3_users_names_the_seats_field(db_url):
     with pytest.raises(InputError) as error:
         purchase.preview(Configuration("business", Cycle.MONTHLY, 2), date(2026, 11, 28))
     assert error.value.field == "seats" and "almeno 3" in message_for(error.value)

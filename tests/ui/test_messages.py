@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from ts_store.billing import accounts, changes, charging, purchase, reconciliation, renewals
+from ts_store.billing import (
+    accounts,
+    catalog_versions,
+    changes,
+    charging,
+    purchase,
+    reconciliation,
+    renewals,
+)
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed, UseCaseError
 from ts_store.payments import errors as payment_errors
 from ts_store.ui.messages import TEXTS, UNKNOWN_CODE, decline_text, message_for, text
@@ -79,6 +87,8 @@ CODE_CONSTANTS = {
     payment_errors.UNAVAILABLE,
     payment_errors.INTERNAL,
     ConflictError.default_code,
+    catalog_versions.NAME_INVALID,
+    catalog_versions.NOTE_INVALID,
 }
 
 

@@ -20,6 +20,7 @@ from sqlmodel import select
 from tests.fixtures.factories import (
     PASSWORD,
     VALID_BILLING,
+    add_published_version,
     give_card,
     make_active_licence,
     make_customer,
@@ -32,7 +33,6 @@ from tests.fixtures.localstripe import (
     payment_intents_of,
 )
 from ts_store.billing import accounts, cards, charging, purchase
-from ts_store.billing.catalog import catalog_from_file
 from ts_store.store import customers, documents, licences
 from ts_store.store.db import get_engine
 from ts_store.store.models import AuditEntry, BillingOperation
@@ -655,31 +655,24 @@ async def test_missing_billing_profile_is_refused_at_conferma(session, gateway, 
     assert _operations(session, licence.id) == []
 
 
-async def test_a_changed_catalogue_file_shows_in_the_wizard_after_a_restart(
-    session, trial, tmp_path, monkeypatch
-):
-    """The product team edits the TOML: new plans, order and prices, no code change."""
-    catalogue = tmp_path / "catalog.toml"
-    catalogue.write_text(
+async def test_a_catalogue_version_in_force_shows_in_the_wizard_at_the_next_load(session, trial):
+    """The product team publishes a version: new plans, order and prices, no code change."""
+    add_published_version(
+        session,
         'currency = "EUR"\nvat_percent = "22"\ntrial_days = 15\nretention_days = 60\n'
         '[[plans]]\ncode = "start"\nname = "Start"\nmonthly_cents = 1000\n'
         "annual_cents = 9900\nmin_seats = 2\nmax_seats = 10\nfeatures = []\n"
         '[[plans]]\ncode = "pro"\nname = "Pro"\nmonthly_cents = 3000\n'
         "annual_cents = 30000\nmin_seats = 1\nmax_seats = 50\nfeatures = []\n",
-        encoding="utf-8",
+        effective_on=date(2026, 1, 1),
     )
-    monkeypatch.setenv("TS_STORE_CATALOG", str(catalogue))
-    catalog_from_file.cache_clear()  # what a restart of the app does
-    try:
-        customer, licence = trial
-        tab = Page(_login(session, customer))
-        await tab.load(licence.id)
-        assert [option.code for option in tab.configure.plan_options] == ["start", "pro"]
-        await _to_configuration(tab)
-        await tab.send(ConfigureStep.set_seats, "2")
-        assert plain(tab.configure.preview.net) == "600,00 €"  # Pro annual at the new price
-        await tab.send(ConfigureStep.set_plan, "start")
-        assert plain(tab.configure.preview.net) == "198,00 €"
-        assert "risparmi 21,00 €" in plain(tab.configure.annual_saving)
-    finally:
-        catalog_from_file.cache_clear()
+    customer, licence = trial
+    tab = Page(_login(session, customer))
+    await tab.load(licence.id)
+    assert [option.code for option in tab.configure.plan_options] == ["start", "pro"]
+    await _to_configuration(tab)
+    await tab.send(ConfigureStep.set_seats, "2")
+    assert plain(tab.configure.preview.net) == "600,00 €"  # Pro annual at the new price
+    await tab.send(ConfigureStep.set_plan, "start")
+    assert plain(tab.configure.preview.net) == "198,00 €"
+    assert "risparmi 21,00 €" in plain(tab.configure.annual_saving)

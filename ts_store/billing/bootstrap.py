@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from ts_store.billing import changes, purchase, renewals
-from ts_store.billing.catalog import catalog_from_file
+from ts_store.billing.catalog import catalog_in_force_today
 from ts_store.billing.clock import StoreClock
 from ts_store.billing.errors import DatabaseUnavailable
 from ts_store.billing.services import Applier, Clock, Services, install, services
@@ -39,15 +39,16 @@ def bootstrap(
     """Wire and install the services of this process; returns them.
 
     Defaults: the Stripe gateway configured by TS_STORE_STRIPE_* (localstripe without keys),
-    the store's clock (simulated date, TS_STORE_TODAY, Rome), the catalogue file
-    (TS_STORE_CATALOG or the packaged one) and the appliers of every kind. Tests pass their own
+    the store's clock (simulated date, TS_STORE_TODAY, Rome), the catalogue version in force
+    today (database; version 1 is seeded from TS_STORE_CATALOG or the packaged file) and the
+    appliers of every kind. Tests pass their own
     gateway (or clock, catalogue); `appliers` replaces the applier of the kinds it names.
     """
     wired = Services(
         appliers={**APPLIERS, **(appliers or {})},
         gateway=gateway or StripeGateway(stripe_settings_from_env()),
         clock=clock or StoreClock(),
-        catalog=catalog or catalog_from_file,
+        catalog=catalog or catalog_in_force_today,
     )
     missing = set(OperationKind) - set(wired.appliers)
     if missing:  # pragma: no cover - APPLIERS names every kind

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ts_store.billing import charging, clock, notices
+from ts_store.billing import catalog_versions, charging, clock, notices
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.charging import ChargePlan, ChargeResult
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed
@@ -104,6 +104,11 @@ def load_snapshot(customer_id: int, licence_id: int) -> LicenceSnapshot:
         snapshot = snapshot_of(owned_or_refused(session, customer_id, licence_id))
         verifying = charging.payment_being_verified(session, licence_id, snapshot.version)
     return dataclasses.replace(snapshot, payment_being_verified=verifying)
+
+
+def catalog_for(snapshot: LicenceSnapshot, today: date) -> Catalog:
+    """The catalogue that prices this licence's changes on `today` (the page reads it once)."""
+    return catalog_versions.in_force(today).catalog
 
 
 def refusal(snapshot: LicenceSnapshot) -> str | None:

@@ -287,6 +287,7 @@ def price_change_notice(
     renewal_on: date,
     old_gross_cents: int,
     new_gross_cents: int,
+    catalog: Catalog | None = None,
 ) -> None:
     """For #14's publishing with grandfathering policy (b): a licence that moves to the new
     prices at its first renewal on or after `effective_on` is told at least 30 days before."""
@@ -297,7 +298,7 @@ def price_change_notice(
         f"price_change_notice:{licence.id}:{catalog_version}:{renewal_on}",
         {
             "licence_id": licence.id,
-            **_current(current_catalog(), licence),
+            **_current(catalog or current_catalog(), licence),
             "effective_on": effective_on.isoformat(),
             "renewal_on": renewal_on.isoformat(),
             "old_gross_cents": old_gross_cents,

@@ -8,21 +8,17 @@ ships the file (TS_STORE_CATALOG) once happy.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from ts_store.billing.errors import InputError
 from ts_store.domain.catalog import (
-    CATALOG_ENV_VAR,
     DRAFT_SOURCE,
     Catalog,
     CatalogError,
-    default_catalog_path,
     parse_catalog,
 )
 from ts_store.domain.periods import Cycle, add_cycle
@@ -65,9 +61,10 @@ class SandboxResult:
 
 
 def live_catalog_text() -> str:
-    """The text of the catalogue file the store runs on: the draft starts from it."""
-    path = Path(os.environ.get(CATALOG_ENV_VAR) or default_catalog_path())
-    return path.read_text(encoding="utf-8")
+    """The TOML of the catalogue version in force today: the draft starts from it."""
+    from ts_store.billing import catalog_versions, clock  # catalog_versions imports this module
+
+    return catalog_versions.in_force_content(clock.today())
 
 
 def parse_draft(text: object) -> Catalog:

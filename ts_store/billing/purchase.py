@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ts_store.billing import charging, clock
+from ts_store.billing import catalog_versions, charging, clock
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.changes import owned_or_refused
 from ts_store.billing.charging import ChargePlan, ChargeResult
@@ -110,6 +110,11 @@ def billing_profile_fields(customer_id: int) -> dict[str, str]:
         if customer is None:
             return {}
         return {"company_name": customer.company_name, "invoice_email": customer.email}
+
+
+def catalog_on(today: date) -> Catalog:
+    """The catalogue a purchase on `today` is priced with: the version in force that day."""
+    return catalog_versions.in_force(today).catalog
 
 
 def preview(target: Configuration, today: date, catalog: Catalog | None = None) -> Quote:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from ts_store.domain.catalog_versions import VersionStatus
 from ts_store.domain.lifecycle import LicenceStatus
 from ts_store.domain.notifications import OutboxStatus
 from ts_store.domain.operations import OperationKind, OperationStatus
@@ -97,8 +98,69 @@ class Licence(SQLModel, table=True):
     suspended_on: date | None = None
     data_removed_on: date | None = None
     version: int = 1
+    # The catalogue version that priced the licence's current terms (docs/pricing-lab.md).
+    catalog_version_id: int | None = Field(
+        default=None, foreign_key="catalog_version.id", index=True
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CatalogVersion(SQLModel, table=True):
+    """One version of the plan catalogue: a draft, or published with an effective date.
+
+    The content is the catalogue's TOML text, validated by the domain loader on every save. A
+    published version is never edited (replaced by a newer one); a draft carries `revision`, an
+    optimistic lock, because several product-team members may edit drafts.
+    Statuses and rules: ts_store/domain/catalog_versions.py; API: docs/pricing-lab.md.
+    """
+
+    __tablename__ = "catalog_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: VersionStatus = Field(
+        sa_column=sa.Column(TextEnum(VersionStatus), nullable=False, index=True)
+    )
+    name: str = Field(max_length=120)
+    note: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, default=""))
+    content: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    effective_on: date | None = Field(default=None, index=True)
+    grandfathering: str | None = Field(default=None, max_length=30)
+    author_customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    based_on_id: int | None = Field(default=None, foreign_key="catalog_version.id")
+    published_by: int | None = Field(default=None, foreign_key="customer.id")
+    published_at: datetime | None = None
+    withdrawn_by: int | None = Field(default=None, foreign_key="customer.id")
+    withdrawn_at: datetime | None = None
+    revision: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PriceChangeNotice(SQLModel, table=True):
+    """Policy (b): a licence told that its price moves to a version's at a given renewal.
+
+    One row per (licence, version), written with the outbox email in one transaction; the
+    renewal at `moves_on` (at least 30 days after `noticed_on`) is the first priced by the
+    new version. Withdrawing the version sets `withdrawn_on` (the licence keeps its prices).
+    """
+
+    __tablename__ = "price_change_notice"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "licence_id", "catalog_version_id", name="uq_price_change_notice_licence_version"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    licence_id: int = Field(foreign_key="licence.id", index=True)
+    catalog_version_id: int = Field(foreign_key="catalog_version.id", index=True)
+    noticed_on: date
+    moves_on: date
+    old_net_cents: int
+    new_net_cents: int
+    withdrawn_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class PaymentMethod(SQLModel, table=True):
@@ -146,6 +208,8 @@ class BillingOperation(SQLModel, table=True):
     # Why it failed (or what happened to it): a code the UI words (ts_store/ui/messages.py).
     failure_code: str | None = Field(default=None, max_length=60)
     failure_params_json: str = "{}"
+    # The catalogue version whose prices made this operation's quote.
+    catalog_version_id: int | None = Field(default=None, foreign_key="catalog_version.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None

@@ -207,6 +207,20 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "sandbox_seats_invalid": _sandbox("inserisci un numero intero di utenti, almeno 1."),
     # --- the product team's pages ---
     "product_team_only": "Riservato al team di prodotto.",
+    # --- catalogue versions (docs/pricing-lab.md) ---
+    "catalog_version_not_found": "Versione del catalogo non trovata.",
+    "version_not_draft": "Questa versione è già pubblicata: non si modifica. Duplicala per "
+    "prepararne una nuova.",
+    "draft_changed": "Qualcuno ha salvato questa bozza dopo che l'hai aperta: ricaricala per "
+    "vedere le sue modifiche.",
+    "version_name_invalid": "Nome: scrivi un nome per la bozza (massimo {max_chars} caratteri).",
+    "version_note_invalid": "Nota: al massimo {max_chars} caratteri.",
+    "effective_on_invalid": "Data di efficacia: scegli una data valida (gg/mm/aaaa) entro 5 anni.",
+    "effective_on_past": "Data di efficacia: scegli oggi o una data futura.",
+    "grandfathering_invalid": "Clienti attuali: scegli come passano ai nuovi prezzi.",
+    "version_already_scheduled": "C'è già una versione programmata: ritirala prima di "
+    "pubblicarne un'altra.",
+    "version_not_scheduled": "Si ritira solo una versione programmata, prima della sua data.",
     "mail_message_not_found": "Messaggio non trovato.",
     # --- password reset ---
     "reset_link_invalid": "Questo link per cambiare la password non è valido: è scaduto (vale "

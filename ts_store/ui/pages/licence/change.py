@@ -12,7 +12,6 @@ import dataclasses
 import reflex as rx
 
 from ts_store.billing import changes, charging
-from ts_store.billing.catalog import current_catalog
 from ts_store.billing.changes import LicenceSnapshot
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed, UseCaseError
 from ts_store.domain.operations import OperationStatus
@@ -66,7 +65,7 @@ class ChangeState(ChargeFlow, LicenceState):
         snapshot = self._raw_snapshot()
         if snapshot is None or self._today is None:
             return
-        catalog = current_catalog()
+        catalog = self._priced()
         self._operation_key = ""
         text = self.seats_input.strip()
         if not text.isdigit():
@@ -93,7 +92,7 @@ class ChangeState(ChargeFlow, LicenceState):
     def _show_plan_choices(self) -> None:
         """What depends on the plan only: recomputed when the plan changes, not on every click."""
         snapshot = self._raw_snapshot()
-        catalog = current_catalog()
+        catalog = self._priced()
         plan = catalog.plan(self.target_plan)
         self.seat_limits = (
             f"Il piano {plan.name} consente da {plan.min_seats} a {plan.max_seats} utenti."
@@ -136,7 +135,7 @@ class ChangeState(ChargeFlow, LicenceState):
 
     @rx.event
     def choose_plan(self, code: str):
-        if current_catalog().has_plan(str(code)):
+        if self._priced().has_plan(str(code)):
             self.target_plan = str(code)
             self._show_plan_choices()
             self._recalculate()

@@ -18,6 +18,7 @@ from ts_store.billing.catalog import current_catalog
 from ts_store.billing.changes import LicenceSnapshot
 from ts_store.billing.charging import PAYMENT_BEING_VERIFIED
 from ts_store.billing.errors import UseCaseError
+from ts_store.domain.catalog import Catalog
 from ts_store.domain.lifecycle import (
     PAID_STATUSES,
     LicenceStatus,
@@ -38,6 +39,8 @@ class LicenceState(rx.State):
 
     _snapshot: LicenceSnapshot | None = None
     _today: date | None = None
+    # The catalogue pricing this licence's changes, read at load: previews never touch the database.
+    _catalog: Catalog | None = None
 
     loaded: bool = False
     load_error: str = ""
@@ -75,11 +78,16 @@ class LicenceState(rx.State):
             self.loaded = False
         return None
 
+    def _priced(self) -> Catalog:
+        """The catalogue pricing this licence's changes (read at load)."""
+        return self.get_value("_catalog") or current_catalog()
+
     async def _reload(self, customer_id: int, licence_id: int) -> None:
         from ts_store.ui.pages.licence.change import ChangeState  # a substate of this one
 
         snapshot = changes.load_snapshot(customer_id, licence_id)
         self._today = clock.today()
+        self._catalog = changes.catalog_for(snapshot, self._today)
         self._snapshot = snapshot
         self.licence_id = snapshot.licence_id
         self.load_error = ""
@@ -88,7 +96,7 @@ class LicenceState(rx.State):
         self.loaded = True
 
     def _show_snapshot(self, snapshot: LicenceSnapshot) -> None:
-        catalog = current_catalog()
+        catalog = self._priced()
         current = snapshot.current
         self.current_text = (
             f"Piano {catalog.plan(current.plan).name} · {format_users(current.seats)} · "

@@ -11,7 +11,6 @@ import dataclasses
 import reflex as rx
 
 from ts_store.billing import purchase
-from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import InputError
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration
@@ -44,7 +43,7 @@ class ConfigureStep(PurchaseState):
     preview_error: str = ""
 
     def _start(self) -> None:
-        catalog = current_catalog()
+        catalog = self._priced()
         default_plan = "pro" if catalog.has_plan("pro") else catalog.plans[0].code
         self.plan = default_plan
         self.seats_input = str(catalog.plan(default_plan).min_seats)
@@ -68,7 +67,7 @@ class ConfigureStep(PurchaseState):
         database, no Stripe)."""
         if self._today is None:
             return
-        catalog = current_catalog()
+        catalog = self._priced()
         if not catalog.has_plan(self.plan):
             self.preview_error = "Abbonamento: scegli uno dei piani."
             return
@@ -88,7 +87,7 @@ class ConfigureStep(PurchaseState):
 
     def _show_plan(self) -> None:
         """Texts that depend on the plan only (not recomputed on every users click)."""
-        catalog = current_catalog()
+        catalog = self._priced()
         if not catalog.has_plan(self.plan):
             return
         plan = catalog.plan(self.plan)
@@ -125,7 +124,7 @@ class ConfigureStep(PurchaseState):
 
     @rx.event
     def set_plan(self, code: str):
-        if self.step == CONFIGURE and isinstance(code, str) and current_catalog().has_plan(code):
+        if self.step == CONFIGURE and isinstance(code, str) and self._priced().has_plan(code):
             self.plan = code
             self._show_plan()
             self._recalculate()

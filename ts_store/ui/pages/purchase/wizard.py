@@ -14,7 +14,9 @@ from datetime import date
 import reflex as rx
 
 from ts_store.billing import cards, clock, purchase
+from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import UseCaseError
+from ts_store.domain.catalog import Catalog
 from ts_store.ui import routes
 from ts_store.ui.messages import message_for
 from ts_store.ui.session import customer_id_of
@@ -32,11 +34,17 @@ class PurchaseState(rx.State):
     _licence_id: int = 0
     _version: int = 0
     _today: date | None = None
+    # The catalogue version in force on `_today`, read at load: previews never touch the database.
+    _catalog: Catalog | None = None
 
     loaded: bool = False
     load_error: str = ""
     step: int = PROFILE
     saved_card: str = ""
+
+    def _priced(self) -> Catalog:
+        """The catalogue this wizard prices with (read at load; an Anteprima sets a draft's)."""
+        return self.get_value("_catalog") or current_catalog()
 
     def _is_customer(self, customer_id: int | None) -> bool:
         return customer_id is not None and customer_id == self._customer_id
@@ -74,6 +82,7 @@ class PurchaseState(rx.State):
             return None
         stored_profile = purchase.billing_profile_fields(customer_id)
         self._today = clock.today()
+        self._catalog = purchase.catalog_on(self._today)
         card = cards.card_on_file(customer_id, self._today)
         self.load_error = ""
         self._customer_id = customer_id
