@@ -78,7 +78,3 @@ def licences_due(session: Session, today: date) -> list[Licence]:
             .order_by(Licence.id)
         )
     )
-
-
-def all_licences(session: Session) -> list[Licence]:
-    return list(session.exec(select(Licence).order_by(Licence.id)))

@@ -172,16 +172,6 @@ def claim_stale(session: Session, operation: BillingOperation) -> bool:
     return result.rowcount == 1
 
 
-def operations_for_licence(session: Session, licence_id: int) -> list[BillingOperation]:
-    return list(
-        session.exec(
-            select(BillingOperation)
-            .where(BillingOperation.licence_id == licence_id)
-            .order_by(BillingOperation.id)
-        )
-    )
-
-
 def operation_by_payment_intent(
     session: Session, payment_intent_id: str
 ) -> BillingOperation | None:

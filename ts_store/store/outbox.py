@@ -237,13 +237,3 @@ def recent(session: Session, limit: int) -> list[OutboxMessage]:
     return list(
         session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)).all()
     )
-
-
-def messages_for(session: Session, recipient: str) -> list[OutboxMessage]:
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.recipient == recipient)
-            .order_by(OutboxMessage.id)
-        ).all()
-    )
