@@ -125,6 +125,7 @@ print(json.dumps(bench.CALLS))
 """
 
 
+@pytest.mark.stripe
 def test_counters_count_sql_statements_and_stripe_calls_once_each(tmp_path, stripe_settings):
     """Run in a fresh process: the counters patch the gateway and the engine process-wide."""
     env = dict(os.environ, TS_STORE_DB_URL=f"sqlite:///{tmp_path / 'counted.db'}")

@@ -29,6 +29,8 @@ from ts_store.domain.quote import Configuration
 from ts_store.store import documents, licences
 from ts_store.store.models import BillingOperation
 
+pytestmark = pytest.mark.stripe
+
 TODAY = "2026-11-28"
 FIVE_USERS = {"plan": "pro", "cycle": "monthly", "seats": 5}
 WEBHOOK_SECRET = "whsec_other_worker"

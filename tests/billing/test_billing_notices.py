@@ -29,6 +29,8 @@ from ts_store.store import documents
 from ts_store.store.models import OutboxMessage
 from ts_store.store.outbox import params_of
 
+pytestmark = pytest.mark.stripe
+
 TODAY = date(2026, 11, 28)
 INVOICE_EMAIL = VALID_BILLING["invoice_email"]
 DECLINING_CARD = "4000000000000341"  # attaches, then every charge is declined

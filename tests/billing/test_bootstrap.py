@@ -72,6 +72,7 @@ def test_a_test_can_wire_its_own_clock_and_catalogue():
     assert current_catalog() is catalog
 
 
+@pytest.mark.stripe
 async def test_reconcile_command_applies_a_stale_paid_change_in_its_own_process(
     session, gateway, db_url, stripe_settings
 ):

@@ -40,6 +40,7 @@ async def _assert_old_card_still_default(session, gateway, customer, old):
     assert stripe_default.payment_method_id == old.payment_method_id
 
 
+@pytest.mark.stripe
 async def test_mastercard_replaces_visa_and_the_old_card_is_detached(
     session, gateway, stripe_settings, customer_with_visa
 ):
@@ -61,6 +62,7 @@ async def test_mastercard_replaces_visa_and_the_old_card_is_detached(
     assert "card_replaced" in actions
 
 
+@pytest.mark.stripe
 @pytest.mark.parametrize("number", ["4000000000000002", "4000000000009995"])
 async def test_declined_card_leaves_the_old_card_in_place(
     session, gateway, stripe_settings, customer_with_visa, number
@@ -76,6 +78,7 @@ async def test_declined_card_leaves_the_old_card_in_place(
     await _assert_old_card_still_default(session, gateway, customer, old)
 
 
+@pytest.mark.stripe
 async def test_failed_3d_secure_authentication_leaves_the_old_card(
     session, gateway, stripe_settings, customer_with_visa
 ):
@@ -103,6 +106,7 @@ def _unreachable(stripe_settings) -> StripeGateway:
     )
 
 
+@pytest.mark.stripe
 async def test_stripe_unreachable_gives_a_message_and_changes_nothing(
     session, gateway, stripe_settings, customer_with_visa
 ):
@@ -116,6 +120,7 @@ async def test_stripe_unreachable_gives_a_message_and_changes_nothing(
     await _assert_old_card_still_default(session, gateway, customer, old)
 
 
+@pytest.mark.stripe
 async def test_stripe_unreachable_when_starting_the_replacement_gives_a_message(
     session, gateway, stripe_settings, customer_with_visa
 ):
@@ -127,6 +132,7 @@ async def test_stripe_unreachable_when_starting_the_replacement_gives_a_message(
     await _assert_old_card_still_default(session, gateway, customer, old)
 
 
+@pytest.mark.stripe
 async def test_setup_intent_of_another_customer_cannot_be_used(
     session, gateway, stripe_settings, customer_with_visa
 ):
@@ -140,6 +146,7 @@ async def test_setup_intent_of_another_customer_cannot_be_used(
     await _assert_old_card_still_default(session, gateway, customer, old)
 
 
+@pytest.mark.stripe
 async def test_past_due_licence_is_charged_again_with_the_new_card(
     session, gateway, stripe_settings
 ):
@@ -185,6 +192,7 @@ async def _past_due_customer(session, gateway, *, seats=2):
     return customer, licence
 
 
+@pytest.mark.stripe
 async def test_past_due_retry_after_replacement_is_idempotent(session, gateway, stripe_settings):
     customer, licence = await _past_due_customer(session, gateway)
     setup = await cards.start_card_setup(customer.id, gateway)
@@ -202,6 +210,7 @@ async def test_past_due_retry_after_replacement_is_idempotent(session, gateway, 
     assert licences.get_licence(session, licence.id).status == "active"
 
 
+@pytest.mark.stripe
 async def test_new_card_that_fails_the_retry_is_kept_and_the_licence_stays_past_due(
     session, gateway, stripe_settings
 ):

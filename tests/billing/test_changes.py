@@ -16,6 +16,8 @@ from ts_store.store import documents, licences
 from ts_store.store.models import AuditEntry, BillingOperation
 from ts_store.ui.messages import message_for, result_text
 
+pytestmark = pytest.mark.stripe
+
 
 @pytest.fixture(autouse=True)
 def article_day(monkeypatch):

@@ -24,6 +24,8 @@ from ts_store.store import documents, licences
 from ts_store.store.models import AuditEntry, BillingOperation, Customer
 from ts_store.ui.messages import result_text
 
+pytestmark = pytest.mark.stripe
+
 TODAY = date(2026, 11, 28)
 
 

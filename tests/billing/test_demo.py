@@ -35,6 +35,7 @@ def test_seed_twice_creates_the_accounts_once(db_url):
     assert str(licence.period_start) == "2026-11-10" and str(licence.period_end) == "2026-12-10"
 
 
+@pytest.mark.stripe
 async def test_stripe_customer_and_card_are_recreated_when_stripe_forgot_them(db_url, stripe_env):
     demo.seed()
     note = await demo.reconcile_stripe(stripe_env)

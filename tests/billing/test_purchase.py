@@ -82,6 +82,7 @@ def test_invalid_billing_profile_names_each_field_and_stores_nothing(session, tr
     assert customers.billing_profile(session, trial.customer_id) is None
 
 
+@pytest.mark.stripe
 async def test_trial_customer_buys_pro_annual_for_5_users(session, gateway, stripe_settings, trial):
     _ready(session, trial)
     await _save_card(session, gateway, stripe_settings, trial.customer_id, "4242424242424242")
@@ -107,6 +108,7 @@ async def test_trial_customer_buys_pro_annual_for_5_users(session, gateway, stri
     assert "Bianchi Consulting" in document.billing_json
 
 
+@pytest.mark.stripe
 @pytest.mark.parametrize("number", ["4000000000000002", "4000000000009995"])
 async def test_declined_card_is_refused_at_the_card_step_and_the_trial_stays(
     session, gateway, stripe_settings, trial, number
@@ -123,6 +125,7 @@ async def test_declined_card_is_refused_at_the_card_step_and_the_trial_stays(
     assert licences.get_licence(session, trial.id).status == "trial"
 
 
+@pytest.mark.stripe
 async def test_3d_secure_card_needs_authentication_before_activation(
     session, gateway, stripe_settings, trial
 ):
@@ -142,6 +145,7 @@ async def test_3d_secure_card_needs_authentication_before_activation(
     assert licences.get_licence(session, trial.id).status == "active"
 
 
+@pytest.mark.stripe
 async def test_retried_purchase_event_charges_once(session, gateway, stripe_settings, trial):
     _ready(session, trial)
     await _save_card(session, gateway, stripe_settings, trial.customer_id, "4242424242424242")
@@ -156,6 +160,7 @@ async def test_retried_purchase_event_charges_once(session, gateway, stripe_sett
     assert len(documents.documents_of(session, trial.customer_id)) == 1
 
 
+@pytest.mark.stripe
 async def test_active_licence_is_never_bought_again(session, gateway):
     customer = make_customer(session)
     active = make_active_licence(session, customer.id)
@@ -168,6 +173,7 @@ async def test_active_licence_is_never_bought_again(session, gateway):
     )
 
 
+@pytest.mark.stripe
 async def test_forged_purchase_of_another_customers_trial_is_refused(session, gateway, trial):
     intruder = make_customer(session)
     with pytest.raises(NotAllowed):
@@ -181,6 +187,7 @@ async def test_forged_purchase_of_another_customers_trial_is_refused(session, ga
         )
 
 
+@pytest.mark.stripe
 async def test_purchase_without_billing_data_is_refused(session, gateway, trial):
     with pytest.raises(InputError) as error:
         await _buy(trial, gateway)
@@ -209,6 +216,7 @@ def test_business_below_3_users_names_the_seats_field(db_url):
     assert error.value.field == "seats" and "almeno 3" in message_for(error.value)
 
 
+@pytest.mark.stripe
 async def test_charge_declined_at_confirm_changes_nothing_and_a_new_key_can_retry(
     session, gateway, stripe_settings, trial
 ):
@@ -230,6 +238,7 @@ async def test_charge_declined_at_confirm_changes_nothing_and_a_new_key_can_retr
     assert paid.status == "succeeded"
 
 
+@pytest.mark.stripe
 async def test_charge_carries_our_operation_id_and_the_quote_gross(
     session, gateway, stripe_settings, trial
 ):
@@ -243,6 +252,7 @@ async def test_charge_carries_our_operation_id_and_the_quote_gross(
     assert (operation.idempotency_key, operation.kind) == ("buy-1", "purchase")
 
 
+@pytest.mark.stripe
 async def test_3d_secure_authentication_failed_leaves_the_trial(
     session, gateway, stripe_settings, trial
 ):
@@ -260,6 +270,7 @@ async def test_3d_secure_authentication_failed_leaves_the_trial(
     assert documents.documents_of(session, trial.customer_id) == []
 
 
+@pytest.mark.stripe
 async def test_stale_wizard_after_a_purchase_in_another_tab_is_refused(
     session, gateway, stripe_settings, trial
 ):
@@ -300,6 +311,7 @@ def test_form_is_prefilled_from_the_account_until_a_profile_is_saved(session, tr
     assert purchase.billing_profile_fields(trial.customer_id) == VALID_BILLING
 
 
+@pytest.mark.stripe
 async def test_receipt_is_only_for_its_customer(session, gateway, stripe_settings, trial):
     _ready(session, trial)
     await _save_card(session, gateway, stripe_settings, trial.customer_id, "4242424242424242")
@@ -313,6 +325,7 @@ async def test_receipt_is_only_for_its_customer(session, gateway, stripe_setting
         purchase.receipt(intruder.id, result.operation_id)
 
 
+@pytest.mark.stripe
 async def test_resume_payment_keeps_a_waiting_3d_secure_and_records_the_end(
     session, gateway, stripe_settings, trial
 ):

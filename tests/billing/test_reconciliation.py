@@ -31,6 +31,8 @@ from ts_store.store import documents, licences
 from ts_store.store.models import AuditEntry, BillingOperation, Customer, utcnow
 from ts_store.ui.messages import text
 
+pytestmark = pytest.mark.stripe
+
 LATER = reconciliation.STALE_AFTER + timedelta(seconds=1)
 
 

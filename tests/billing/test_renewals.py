@@ -131,6 +131,7 @@ def test_lab_date_is_validated_with_a_message_naming_the_field(raw, ok):
 # --- renewals ----------------------------------------------------------------------------
 
 
+@pytest.mark.stripe
 async def test_31_jan_anchor_renews_monthly_over_14_months_through_leap_february(
     session, gateway, stripe_settings
 ):
@@ -172,6 +173,7 @@ async def test_31_jan_anchor_renews_monthly_over_14_months_through_leap_february
     assert len(payment_intents_of(stripe_settings, customer.stripe_customer_id)) == 14
 
 
+@pytest.mark.stripe
 async def test_annual_renewal_from_29_feb_goes_to_28_feb_and_back_to_29_in_a_leap_year(
     session, gateway
 ):
@@ -204,6 +206,7 @@ async def test_annual_renewal_from_29_feb_goes_to_28_feb_and_back_to_29_in_a_lea
     )
 
 
+@pytest.mark.stripe
 async def test_catch_up_of_missed_months_charges_each_period_once_with_its_own_key(
     session, gateway, stripe_settings
 ):
@@ -224,6 +227,7 @@ async def test_catch_up_of_missed_months_charges_each_period_once_with_its_own_k
     assert len(payment_intents_of(stripe_settings, customer.stripe_customer_id)) == 3
 
 
+@pytest.mark.stripe
 async def test_rerun_of_the_same_day_charges_nothing_new(session, gateway, stripe_settings):
     customer = await _paying_customer(session, gateway)
     licence = make_active_licence(session, customer.id)  # period 10/11/2026 - 10/12/2026
@@ -242,6 +246,7 @@ async def test_rerun_of_the_same_day_charges_nothing_new(session, gateway, strip
     assert operation.status == "succeeded" and operation.amount_cents == PRO_2_MONTHLY_GROSS
 
 
+@pytest.mark.stripe
 async def test_renewal_on_day_before_period_end_does_nothing(session, gateway, stripe_settings):
     customer = await _paying_customer(session, gateway)
     licence = make_active_licence(session, customer.id)
@@ -253,6 +258,7 @@ async def test_renewal_on_day_before_period_end_does_nothing(session, gateway, s
     assert payment_intents_of(stripe_settings, customer.stripe_customer_id) == []
 
 
+@pytest.mark.stripe
 async def test_scheduled_change_becomes_current_at_renewal_and_is_charged_at_its_price(
     session, gateway
 ):
@@ -283,6 +289,7 @@ async def test_scheduled_change_becomes_current_at_renewal_and_is_charged_at_its
     assert json.loads(document.billing_json)["vat_number"] == "12345670157"
 
 
+@pytest.mark.stripe
 async def test_pending_cancellation_ends_the_licence_at_period_end_without_charge(
     session, gateway, stripe_settings
 ):
@@ -304,6 +311,7 @@ async def test_pending_cancellation_ends_the_licence_at_period_end_without_charg
 # --- dunning --------------------------------------------------------------------------------
 
 
+@pytest.mark.stripe
 async def test_dunning_ladder_with_card_0341_retries_on_1_3_7_days_and_suspends_on_14(
     session, gateway, stripe_settings
 ):
@@ -355,6 +363,7 @@ async def test_dunning_ladder_with_card_0341_retries_on_1_3_7_days_and_suspends_
     assert "Per riattivarla sostituisci la carta" in notes
 
 
+@pytest.mark.stripe
 async def test_late_job_retries_by_the_calendar_not_by_the_count(session, gateway):
     customer = await _paying_customer(session, gateway, FAILING_CARD)
     licence = make_active_licence(session, customer.id)
@@ -371,6 +380,7 @@ async def test_late_job_retries_by_the_calendar_not_by_the_count(session, gatewa
     assert len(_renewal_operations(session, licence.id)) == 2
 
 
+@pytest.mark.stripe
 async def test_card_replacement_recovers_a_past_due_licence_at_once(
     session, gateway, stripe_settings
 ):
@@ -397,6 +407,7 @@ async def test_card_replacement_recovers_a_past_due_licence_at_once(
     assert len(intents) == 2  # the declined first attempt and the recovery
 
 
+@pytest.mark.stripe
 async def test_card_replacement_reactivates_a_suspended_licence_and_catches_up(session, gateway):
     customer = await _paying_customer(session, gateway, FAILING_CARD)
     licence = make_active_licence(session, customer.id)
@@ -414,6 +425,7 @@ async def test_card_replacement_reactivates_a_suspended_licence_and_catches_up(s
     assert len(documents.documents_of(session, customer.id)) == 2
 
 
+@pytest.mark.stripe
 async def test_failed_retry_after_card_replacement_keeps_the_ladder(session, gateway):
     customer = await _paying_customer(session, gateway, FAILING_CARD)
     licence = make_active_licence(session, customer.id)
@@ -431,6 +443,7 @@ async def test_failed_retry_after_card_replacement_keeps_the_ladder(session, gat
     )
 
 
+@pytest.mark.stripe
 async def test_renewal_without_a_saved_card_goes_past_due_without_calling_stripe(session, gateway):
     customer = make_customer(session)
     licence = make_active_licence(session, customer.id)
@@ -443,6 +456,7 @@ async def test_renewal_without_a_saved_card_goes_past_due_without_calling_stripe
     assert _reload(session, licence).status == "past_due"
 
 
+@pytest.mark.stripe
 async def test_off_session_3d_secure_renewal_counts_as_a_failed_attempt(session, gateway):
     customer = await _paying_customer(session, gateway, THREE_D_SECURE_CARD)
     licence = make_active_licence(session, customer.id)
@@ -462,6 +476,7 @@ async def test_off_session_3d_secure_renewal_counts_as_a_failed_attempt(session,
 # --- trials and retention -------------------------------------------------------------------
 
 
+@pytest.mark.stripe
 async def test_trial_expires_on_its_end_day_then_data_is_removed_after_60_days(session, gateway):
     customer = make_customer(session)
     save_billing_profile(session, customer.id)
@@ -486,6 +501,7 @@ async def test_trial_expires_on_its_end_day_then_data_is_removed_after_60_days(s
     assert (await renewals.renew_due(date(2027, 3, 1), gateway)).events == []
 
 
+@pytest.mark.stripe
 async def test_retention_of_a_cancelled_licence_keeps_documents_and_audit_and_detaches_cards(
     session, gateway, stripe_settings
 ):
@@ -525,6 +541,7 @@ async def test_retention_of_a_cancelled_licence_keeps_documents_and_audit_and_de
     assert len(audit.entries_for_licence(session, licence.id)) >= 3
 
 
+@pytest.mark.stripe
 async def test_retention_keeps_billing_data_while_another_licence_is_live(session, gateway):
     customer = make_customer(session)
     save_billing_profile(session, customer.id)
@@ -546,6 +563,7 @@ async def test_retention_keeps_billing_data_while_another_licence_is_live(sessio
 # --- the laboratory's walk through time -------------------------------------------------------
 
 
+@pytest.mark.stripe
 async def test_lab_walk_dates_each_document_on_its_renewal_day_and_plays_the_ladder(
     session, gateway
 ):
@@ -590,6 +608,7 @@ def _command_env(db_url: str, stripe_settings) -> dict[str, str]:
     return env
 
 
+@pytest.mark.stripe
 async def test_renew_command_prints_a_report_and_exits_0(session, gateway, db_url, stripe_settings):
     customer = await _paying_customer(session, gateway)
     licence = make_active_licence(session, customer.id)
@@ -640,6 +659,7 @@ async def test_background_task_disabled_with_interval_0_returns_at_once():
     await asyncio.wait_for(renewal_task.periodic_renewals(0), timeout=5)
 
 
+@pytest.mark.stripe
 async def test_background_task_renews_on_start_and_keeps_running(session, gateway, monkeypatch):
     monkeypatch.setenv("TS_STORE_TODAY", "2026-12-10")
     customer = await _paying_customer(session, gateway)

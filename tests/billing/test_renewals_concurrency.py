@@ -23,6 +23,7 @@ import os
 from dataclasses import asdict
 from datetime import date
 
+import pytest
 from sqlmodel import select
 
 from tests.billing.test_renewals import (
@@ -38,6 +39,8 @@ from ts_store.payments.config import StripeSettings
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store import documents, licences
 from ts_store.store.models import AuditEntry, BillingOperation
+
+pytestmark = pytest.mark.stripe
 
 RENEWAL_DAY = date(2026, 12, 10)
 

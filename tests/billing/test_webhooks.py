@@ -92,6 +92,7 @@ def _intent(operation, amount=None, customer=None):
     }
 
 
+@pytest.mark.stripe
 async def test_payment_succeeded_event_applies_the_operation_once(session, client, waiting_for_3ds):
     licence, operation = waiting_for_3ds
     payload = _event("evt_ok_1", "payment_intent.succeeded", _intent(operation))
@@ -106,6 +107,7 @@ async def test_payment_succeeded_event_applies_the_operation_once(session, clien
     assert session.get(StripeEvent, "evt_ok_1") is not None
 
 
+@pytest.mark.stripe
 async def test_payment_failed_event_marks_the_operation_failed(session, client, waiting_for_3ds):
     licence, operation = waiting_for_3ds
     intent = {**_intent(operation), "last_payment_error": {"code": "card_declined"}}
@@ -118,6 +120,7 @@ async def test_payment_failed_event_marks_the_operation_failed(session, client, 
     assert licences.get_licence(session, licence.id).seats == 2
 
 
+@pytest.mark.stripe
 async def test_wrong_amount_in_event_is_not_applied(session, client, waiting_for_3ds):
     licence, operation = waiting_for_3ds
     await _post(client, _event("evt_amount", "payment_intent.succeeded", _intent(operation, 1)))
@@ -125,6 +128,7 @@ async def test_wrong_amount_in_event_is_not_applied(session, client, waiting_for
     assert licences.get_licence(session, licence.id).seats == 2
 
 
+@pytest.mark.stripe
 @pytest.mark.parametrize(
     ("secret", "age_seconds"),
     [("whsec_wrong", 0), (SECRET, 6 * 60)],
@@ -148,6 +152,7 @@ async def test_missing_signature_is_refused(client):
     assert response.status_code == 400
 
 
+@pytest.mark.stripe
 async def test_customer_updated_refreshes_the_default_card_mirror(session, gateway):
     from ts_store.store import payment_methods
 
@@ -170,6 +175,7 @@ async def test_customer_updated_refreshes_the_default_card_mirror(session, gatew
     assert payment_methods.default_card(session, customer.id).last4 == "4444"
 
 
+@pytest.mark.stripe
 async def test_payment_event_for_another_customers_stripe_id_is_ignored(
     session, client, waiting_for_3ds
 ):
@@ -190,6 +196,7 @@ async def test_unknown_event_type_is_recorded_and_ignored(session):
     assert await webhooks.handle_event(event) == "duplicate"
 
 
+@pytest.mark.stripe
 async def test_failed_handling_forgets_the_event_so_stripes_retry_is_handled(
     session, gateway, stripe_settings
 ):
@@ -217,6 +224,7 @@ async def test_failed_handling_forgets_the_event_so_stripes_retry_is_handled(
     assert await webhooks.handle_event(event, gateway) == "duplicate"
 
 
+@pytest.mark.stripe
 async def test_payment_succeeded_sent_by_localstripe_applies_the_abandoned_3ds_operation(
     session, localstripe_url, stripe_settings, waiting_for_3ds
 ):

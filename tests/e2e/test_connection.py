@@ -13,7 +13,7 @@ from tests.fixtures.app import ARTIFACTS
 from tests.fixtures.factories import make_customer, make_trial
 from ts_store.ui.components.connection_notice import CONNECTION_LOST_TEXT
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 
 def test_server_unreachable_shows_italian_notice_and_reconnect_clears_it(page, running_app):

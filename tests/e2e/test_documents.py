@@ -12,7 +12,7 @@ from tests.fixtures.factories import VALID_BILLING, make_active_licence, make_cu
 from tests.fixtures.fatturapa import read_fattura
 from ts_store.store import documents, operations
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 LINE = {
     "kind": "new_period",

@@ -24,7 +24,7 @@ from ts_store.billing.einvoices import issue_file
 from ts_store.store import documents, operations
 from ts_store.store import einvoices as store
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 LINE = {
     "kind": "added_seats",

@@ -14,7 +14,7 @@ from tests.e2e.helpers import login, set_today, text_of
 from tests.fixtures.app import screenshots
 from ts_store.store.models import Customer, SupportRequest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 _n = count(1)
 
 

@@ -25,7 +25,7 @@ from tests.fixtures.factories import (
 )
 from ts_store.payments.gateway import StripeGateway
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 
 def _with_card(session, settings, customer, number: str) -> None:

@@ -29,7 +29,7 @@ from tests.fixtures.factories import (
 from tests.fixtures.smtp import body_text
 from ts_store.store import documents
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 _n = count(1)
 NEW_PASSWORD = "UnaNuovaPassword2027"
 RESET_LINK = re.compile(r"http://\S+/nuova-password\?token=[A-Za-z0-9_-]+")

@@ -11,7 +11,7 @@ from tests.fixtures.factories import give_card, make_active_licence, make_custom
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store import documents, licences
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ts_store.payments.webhook import sign_payload
 from ts_store.store import payment_methods
 from ts_store.store.models import StripeEvent
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 
 def test_replace_visa_with_mastercard_then_a_declined_card_keeps_it(

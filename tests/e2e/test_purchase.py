@@ -9,7 +9,7 @@ from tests.fixtures.app import screenshots
 from tests.fixtures.factories import VALID_BILLING, make_customer, make_trial
 from ts_store.store import customers, documents, licences
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 
 @pytest.fixture

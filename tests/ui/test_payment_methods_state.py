@@ -26,7 +26,7 @@ TODAY = date(2026, 11, 28)
 DECLINED = "La carta è stata rifiutata dalla banca. La carta attuale resta invariata."
 
 
-pytestmark = pytest.mark.usefixtures("app_gateway_env")
+pytestmark = [pytest.mark.usefixtures("app_gateway_env"), pytest.mark.stripe]
 
 
 class Tab:

@@ -55,7 +55,7 @@ from ts_store.ui.session import SessionState
 TODAY = date(2026, 11, 28)
 
 
-pytestmark = pytest.mark.usefixtures("app_gateway_env")
+pytestmark = [pytest.mark.usefixtures("app_gateway_env"), pytest.mark.stripe]
 
 
 class Page:
