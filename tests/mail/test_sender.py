@@ -5,6 +5,7 @@ import dataclasses
 import threading
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -167,6 +168,7 @@ def test_a_message_about_a_document_carries_its_pdf(engine, mail_env):
     assert "36,60\xa0€" in body_text(message)
 
 
+@pytest.mark.stripe
 async def test_smtp_down_the_renewal_is_charged_and_its_email_arrives_once_smtp_is_back(
     engine, session, gateway, stripe_settings, mail_env
 ):
