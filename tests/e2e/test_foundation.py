@@ -46,20 +46,33 @@ def test_register_logout_login_and_see_the_15_day_trial(page, running_app):
     assert "Verdi S.p.A." in text_of(page, "body")
 
 
-def test_wrong_password_shows_a_message_that_does_not_reveal_the_account(page, running_app):
+def _failed_login(page, app, email: str) -> str:
+    """The message of one failed login, in a page that showed none before it."""
+    page.goto(f"{app.url}/login")
+    page.fill("#login-email", email)
+    page.fill("#login-password", "Sbagliata2026")
+    assert page.locator("#login-error").count() == 0
+    page.click("#login-submit")
+    page.wait_for_selector("#login-error")
+    return text_of(page, "#login-error")
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message_revealing_no_account(
+    page, browser, running_app
+):
     email = f"rossi{next(_n)}@example.it"
     _register(page, running_app, email, "Rossi S.r.l.")
     page.click("#logout-button")
     page.wait_for_url("**/login")
-    page.fill("#login-email", email)
-    page.fill("#login-password", "Sbagliata2026")
-    page.click("#login-submit")
-    page.wait_for_selector("#login-error")
-    wrong = text_of(page, "#login-error")
-    page.fill("#login-email", "nessuno@example.it")
-    page.click("#login-submit")
-    page.wait_for_timeout(500)
-    assert text_of(page, "#login-error") == wrong == "Email o password non corretti."
+    wrong_password = _failed_login(page, running_app, email)
+    # A new browser (its own page state), so the message read is the answer to this attempt.
+    other = browser.new_context()
+    try:
+        unknown_email = _failed_login(other.new_page(), running_app, "nessuno@example.it")
+    finally:
+        other.close()
+    assert wrong_password == "Email o password non corretti."
+    assert unknown_email == "Email o password non corretti."
 
 
 def test_contattaci_request_is_stored_and_not_visible_to_another_customer(
