@@ -19,7 +19,7 @@ from ts_store.domain.money import round_half_up
 from ts_store.domain.periods import Cycle
 from ts_store.ui.formatting import format_cents
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 LIVE = {"smart": (1500, 15000), "pro": (2500, 25000), "business": (4000, 40000)}
 DRAFT = {**LIVE, "pro": (2700, 27000)}

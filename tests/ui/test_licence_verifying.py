@@ -24,7 +24,7 @@ from ts_store.store.models import BillingOperation, utcnow
 from ts_store.ui.messages import message_for, text
 from ts_store.ui.pages.licence import ChangeState
 
-pytestmark = pytest.mark.usefixtures("app_gateway_env")
+pytestmark = [pytest.mark.usefixtures("app_gateway_env"), pytest.mark.stripe]
 
 VERIFYING = (
     "Stiamo verificando il pagamento della modifica del 28/11/2026: riprova tra qualche minuto."
