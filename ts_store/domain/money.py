@@ -45,3 +45,53 @@ def with_vat(net_cents: int, vat_percent: Exact) -> tuple[int, int, int]:
     """(net, vat, gross) of a net total: the three figures every summary shows."""
     vat = vat_cents(net_cents, vat_percent)
     return net_cents, vat, net_cents + vat
+
+
+class EuroAmountError(ValueError):
+    """An amount typed in euros that is not one: `code` names why (the UI words it)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+_MAX_EURO_DIGITS = 12  # up to 9.999.999.999,99 €: far beyond any price, short enough to bound input
+
+
+def parse_euros(text: str) -> int:
+    """Cents of an amount typed in euros, the Italian way ("1.234,56") or with a decimal point
+    ("27.50"). Why exact: the amount goes into a refund or a price, so "12,2" must be 1220 cents,
+    never 1219.999… A dot followed by exactly three digits is a thousands separator ("1.234" is
+    1234 €), as an Italian reader means it."""
+    if not isinstance(text, str):
+        raise EuroAmountError("not_a_number")
+    cleaned = text.strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
+    if not cleaned:
+        raise EuroAmountError("empty")
+    if cleaned.startswith(("-", "−")):
+        raise EuroAmountError("negative")
+    if "," in cleaned:
+        whole, _, decimals = cleaned.rpartition(",")
+        whole = whole.replace(".", "") if _grouped(whole, ".") else whole
+    elif cleaned.count(".") == 1 and len(cleaned.partition(".")[2]) != 3:
+        whole, _, decimals = cleaned.partition(".")
+    else:
+        whole, decimals = (cleaned.replace(".", "") if _grouped(cleaned, ".") else cleaned), ""
+    if not (whole or decimals) or not (whole.isascii() and decimals.isascii()):
+        raise EuroAmountError("not_a_number")
+    if not (whole or "0").isdigit() or (decimals and not decimals.isdigit()):
+        raise EuroAmountError("not_a_number")
+    if len(decimals) > 2:
+        raise EuroAmountError("too_many_decimals")
+    if len(whole.lstrip("0")) > _MAX_EURO_DIGITS - 2:
+        raise EuroAmountError("too_large")
+    return int(whole or "0") * 100 + int(decimals.ljust(2, "0") or "0")
+
+
+def _grouped(digits: str, separator: str) -> bool:
+    """True when `digits` is groups of three after the first ("1.234.567"), so the separator
+    is a thousands mark and not a decimal point."""
+    if separator not in digits:
+        return False
+    head, *groups = digits.split(separator)
+    return 1 <= len(head) <= 3 and all(len(group) == 3 for group in groups)
