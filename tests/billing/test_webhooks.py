@@ -191,8 +191,8 @@ async def test_payment_event_for_another_customers_stripe_id_is_ignored(
 
 
 async def test_unknown_event_type_is_recorded_and_ignored(session):
-    event = {"id": "evt_other", "type": "charge.refunded", "data": {"object": {}}}
-    assert await webhooks.handle_event(event) == "ignored: charge.refunded"
+    event = {"id": "evt_other", "type": "invoice.created", "data": {"object": {}}}
+    assert await webhooks.handle_event(event) == "ignored: invoice.created"
     assert await webhooks.handle_event(event) == "duplicate"
 
 

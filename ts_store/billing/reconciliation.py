@@ -32,7 +32,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ts_store.billing import charging, clock, credit_notes
+from ts_store.billing import charging, clock, credit_notes, refunds
 from ts_store.billing.services import services
 from ts_store.domain.operations import UNSETTLED, OperationKind, OperationStatus
 from ts_store.payments.config import STRIPE_CALL_DEADLINE_SECONDS
@@ -92,6 +92,7 @@ async def settle_and_refund(
     report = await reconcile_stale_operations(now, gateway)
     await find_extra_charges(now, gateway, report)
     await refund_late_payments(gateway, report, now)
+    report.refunded.extend(await refunds.resend_stale_refunds(gateway, now))
     return report
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ts_store.billing import charging, reconciliation
+from ts_store.billing import charging, reconciliation, refunds
 from ts_store.billing.cards import mirror_default_card
 from ts_store.billing.services import services
 from ts_store.payments.gateway import PaymentOutcome, PaymentStatus, StripeGateway
@@ -24,6 +24,10 @@ PAYMENT_EVENTS = {
     "payment_intent.succeeded": PaymentStatus.SUCCEEDED,
     "payment_intent.payment_failed": PaymentStatus.FAILED,
 }
+
+# A refund made from the Stripe dashboard: its credit note (billing/refunds.py). Our own refunds
+# arrive here too and find their credit note already issued (same key: the refund id).
+REFUND_EVENTS = {"charge.refunded", "refund.created", "refund.updated"}
 
 
 async def handle_event(event: dict[str, Any], gateway: StripeGateway | None = None) -> str:
@@ -50,9 +54,21 @@ async def handle_event(event: dict[str, Any], gateway: StripeGateway | None = No
 async def _dispatch(event_type: str, data: dict[str, Any], gateway: StripeGateway | None) -> str:
     if event_type in PAYMENT_EVENTS:
         return _reconcile_payment(data, PAYMENT_EVENTS[event_type])
+    if event_type in REFUND_EVENTS:
+        return await _credit_refunds(data, event_type, gateway)
     if event_type == "customer.updated":
         return await _refresh_default_card(data, gateway or services().gateway)
     return f"ignored: {event_type}"
+
+
+async def _credit_refunds(
+    data: dict[str, Any], event_type: str, gateway: StripeGateway | None
+) -> str:
+    payment_intent_id = data.get("payment_intent")
+    if not isinstance(payment_intent_id, str) or not payment_intent_id:
+        return f"ignored: {event_type} without a payment"
+    notes = await refunds.credit_dashboard_refunds(payment_intent_id, gateway)
+    return f"credit notes: {', '.join(notes)}" if notes else "no credit note due"
 
 
 def _reconcile_payment(intent: dict[str, Any], status: PaymentStatus) -> str:

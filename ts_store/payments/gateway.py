@@ -78,6 +78,12 @@ class SetupIntentInfo:
     client_secret: str
 
 
+@dataclass(frozen=True)
+class RefundInfo:
+    refund_id: str
+    amount_cents: int
+
+
 class PaymentStatus(enum.StrEnum):
     """How a payment stands, in our words (Stripe's PaymentIntent statuses map onto these)."""
 
@@ -428,14 +434,19 @@ class StripeGateway:
 
     async def refunded_cents(self, payment_intent_id: str) -> int:
         """How much of a payment has been refunded so far (by us or from the dashboard)."""
+        return sum(refund.amount_cents for refund in await self.refunds_of(payment_intent_id))
+
+    async def refunds_of(self, payment_intent_id: str) -> list[RefundInfo]:
+        """The refunds of a payment that give money back (succeeded or pending), oldest first."""
         params = {"payment_intent": payment_intent_id, "limit": 100}
         with _mapped_errors():
             page = await self._stripe().v1.refunds.list_async(params)  # type: ignore[arg-type]
-        return sum(
-            int(refund.amount)
+        refunds = [
+            RefundInfo(refund_id=refund.id, amount_cents=int(refund.amount))
             for refund in page.data
             if refund.status in (None, "succeeded", "pending")
-        )
+        ]
+        return list(reversed(refunds))
 
     async def refund_payment(
         self,

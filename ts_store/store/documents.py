@@ -180,3 +180,11 @@ def credited_cents(session: Session, document_id: int, excluding_key: str | None
         select(BillingDocument).where(BillingDocument.original_document_id == document_id)
     )
     return sum(n.gross_cents for n in notes if n.source_key != excluding_key)
+
+
+def lock_document(session: Session, document_id: int) -> BillingDocument | None:
+    """The document, row-locked until commit on PostgreSQL (SQLite's write lock serialises
+    writers anyway): two refunds of one invoice never both pass the "what is left" check."""
+    return session.exec(
+        select(BillingDocument).where(BillingDocument.id == document_id).with_for_update()
+    ).first()

@@ -398,3 +398,30 @@ class PasswordReset(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class InvoiceRefund(SQLModel, table=True):
+    """A refund of an invoiced payment asked by the staff (docs/fatturapa.md, "Refunds").
+
+    The row, with its idempotency key, is committed before Stripe is called: a crash after
+    Stripe refunded is settled by re-sending the same key (Stripe answers with the same refund),
+    so a refund is never made twice and its credit note is issued once.
+    """
+
+    __tablename__ = "invoice_refund"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="billing_document.id", index=True)
+    idempotency_key: str = Field(
+        sa_column=sa.Column(sa.String(120), unique=True, nullable=False)
+    )
+    amount_cents: int
+    reason: str = Field(default="", max_length=500)
+    # "requested" (row stored, Stripe not known to have refunded) → "refunded" | "failed"
+    status: str = Field(default="requested", max_length=20, index=True)
+    failure_code: str | None = Field(default=None, max_length=60)
+    stripe_refund_id: str | None = Field(default=None, max_length=100)
+    credit_note_id: int | None = Field(default=None, foreign_key="billing_document.id")
+    actor_customer_id: int = Field(foreign_key="customer.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
