@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import login, text_of, wait_for_text
+from tests.e2e.helpers import login, run_async, text_of, wait_for_text
 from tests.e2e.test_lab import _login_as_product_team
 from tests.fixtures.app import screenshots
 from tests.fixtures.factories import (
@@ -21,6 +21,7 @@ from tests.fixtures.factories import (
 )
 from tests.fixtures.fatturapa import read_fattura
 from ts_store.billing.einvoices import issue_file
+from ts_store.payments.gateway import StripeGateway
 from ts_store.store import documents, operations
 from ts_store.store import einvoices as store
 
@@ -123,3 +124,57 @@ def test_team_sees_the_rejection_customer_fixes_the_data_team_reissues(page, run
     assert download.value.suggested_filename != rejected_file.file_name
     figures = read_fattura(Path(download.value.path()).read_bytes())
     assert (figures["number"], figures["recipient"]) == (rejected.number, "M5UXCR1")
+
+
+def test_team_refunds_part_of_a_paid_change_and_the_credit_note_appears(
+    page, running_app, article_customer, stripe_settings
+):
+    customer, licence = article_customer
+    login(page, running_app, customer.email)
+    page.click(f"#options-{licence.id}")
+    page.click(f"#action-seats-{licence.id}")
+    page.wait_for_selector("#seats-input")
+    page.click("#seats-plus")
+    wait_for_text(page, "#quote-gross", "12,20")
+    page.click("#confirm-change")
+    wait_for_text(page, "#licence-result", "Modifica applicata")
+    with running_app.session() as session:
+        [invoice] = documents.documents_of(session, customer.id)
+        payment_intent_id = operations.get_operation(
+            session, invoice.operation_id
+        ).stripe_payment_intent_id
+        team = make_customer(
+            session, email=f"team-refund-{uuid.uuid4().hex[:6]}@example.it", role="product_team"
+        )
+
+    page.context.clear_cookies()
+    _login_as_product_team(page, running_app, team.email)
+    page.goto(f"{running_app.url}/fatture-elettroniche")
+    slug = invoice.number.replace("/", "-")
+    page.wait_for_selector(f"#refund-{slug}")
+    page.click(f"#refund-{slug}")
+    page.wait_for_selector("#refund-panel")
+    assert page.input_value("#refund-amount") == "12,20"
+    assert page.evaluate("document.activeElement.id") == "refund-heading"
+    page.get_by_label("Importo da rimborsare (€)").fill("12,21")
+    page.click("#refund-confirm")
+    wait_for_text(page, "#refund-amount-error", "al massimo 12,20")
+    page.get_by_label("Importo da rimborsare (€)").fill("5,00")
+    page.get_by_label("Motivo (facoltativo, resta nel registro)").fill("Sconto concordato")
+    screenshots(page, "fatture-elettroniche-rimborso")
+    page.click("#refund-confirm")
+    wait_for_text(page, "#refund-notice", "Rimborso di 5,00")
+
+    with running_app.session() as session:
+        [note] = [
+            d for d in documents.documents_of(session, customer.id) if d.kind == "credit_note"
+        ]
+    assert f"nota di credito n. {note.number}" in text_of(page, "#refund-notice")
+    assert (note.original_document_id, note.gross_cents) == (invoice.id, 500)
+    page.wait_for_selector(f"#einvoice-{note.number.replace('/', '-')}")
+    assert f"Nota di credito n. {note.number}" in text_of(
+        page, f"#einvoice-{note.number.replace('/', '-')}"
+    )
+    refunded = run_async(StripeGateway(stripe_settings).refunded_cents(payment_intent_id))
+    assert refunded == 500
+    screenshots(page, "fatture-elettroniche-nota-di-credito")

@@ -1,29 +1,14 @@
 """Managing an active licence in Chromium: the article's 2 → 5 users, a scheduled downgrade
 undone, a cancellation and its reactivation (issue #5)."""
 
-from datetime import date
-
 import pytest
 
-from tests.e2e.helpers import login, run_async, set_today, text_of, wait_for_text
+from tests.e2e.helpers import login, text_of, wait_for_text
 from tests.fixtures.app import screenshots
-from tests.fixtures.factories import give_card, make_active_licence, make_customer
-from ts_store.payments.gateway import StripeGateway
+from tests.fixtures.factories import make_customer
 from ts_store.store import documents, licences
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
-
-
-@pytest.fixture
-def article_customer(running_app, stripe_settings):
-    """Pro monthly, 2 users, period 10/11/2026–10/12/2026, card 4242; the app's date 28/11/2026."""
-    with running_app.session() as session:
-        customer = make_customer(session)
-        run_async(give_card(session, StripeGateway(stripe_settings), customer))
-        licence = make_active_licence(session, customer.id, seats=2)
-    set_today(running_app, date(2026, 11, 28))
-    yield customer, licence
-    set_today(running_app, None)
 
 
 def test_article_scenario_2_to_5_users_shows_the_rateo_and_applies(

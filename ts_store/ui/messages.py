@@ -13,7 +13,7 @@ from typing import Any
 
 from ts_store.billing.errors import InputError, UseCaseError
 from ts_store.domain.fiscal import FIELD_LABELS as BILLING_FIELD_LABELS
-from ts_store.ui.formatting import format_date
+from ts_store.ui.formatting import format_cents, format_date
 
 GENERIC_DECLINE = "La carta è stata rifiutata dalla banca."
 AUTHENTICATION_FAILED = "Autenticazione 3-D Secure non riuscita."
@@ -238,6 +238,34 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
         f"I dati di fatturazione del cliente non sono ancora corretti ({_fields(p, 'fields')}): "
         "il cliente li corregge in «I tuoi dati di fatturazione», poi riemetti il file."
     ),
+    # --- staff refunds (billing/refunds.py) ---
+    "refund.not_allowed": "Solo il team prodotto può rimborsare un pagamento.",
+    "refund.document_not_found": "Documento non trovato.",
+    "refund.not_an_invoice": "Il documento {number} non è una fattura: si rimborsa solo una "
+    "fattura.",
+    "refund.no_payment": "La fattura {number} non ha un pagamento con carta da rimborsare.",
+    "refund.bad_request": "Richiesta non valida: chiudi il modulo e riprova.",
+    "refund.reason_too_long": "Motivo: al massimo {max} caratteri.",
+    "refund.amount_not_positive": "Importo da rimborsare: scrivi un importo maggiore di zero.",
+    "refund.amount_too_large": lambda p: (
+        "La fattura è già stata rimborsata per intero."
+        if not p.get("refundable_cents")
+        else "Importo da rimborsare: al massimo "
+        f"{format_cents(p['refundable_cents'])}, quanto resta della fattura."
+    ),
+    "refund.amount_not_exact": lambda p: (
+        "Importo da rimborsare: con l'IVA al 22 % nessun imponibile dà esattamente questo "
+        f"totale; scegli {format_cents(p.get('below_cents', 0))} o "
+        f"{format_cents(p.get('above_cents', 0))}."
+    ),
+    "refund_failed": "Stripe non ha eseguito il rimborso. Controlla il pagamento nella dashboard "
+    "di Stripe.",
+    # --- amounts typed in euros (domain.money.parse_euros); `label` names the field ---
+    "euro.empty": "{label}: scrivi un importo in euro, per esempio 27,50.",
+    "euro.not_a_number": "{label}: non è un importo in euro (per esempio 27,50 oppure 1.234,00).",
+    "euro.too_many_decimals": "{label}: al massimo due decimali (i centesimi).",
+    "euro.negative": "{label}: l'importo non può essere negativo.",
+    "euro.too_large": "{label}: importo troppo grande.",
     # --- rows stored before codes existed keep their text ---
     "legacy_message": "{message}",
     # --- the renewal job (shown in the laboratory) ---

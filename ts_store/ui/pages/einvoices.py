@@ -12,7 +12,7 @@ import dataclasses
 import reflex as rx
 
 from ts_store.billing import einvoices, sdi_sender
-from ts_store.domain.einvoice import SdiState
+from ts_store.domain.einvoice import DocumentKind, SdiState
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.einvoice_texts import (
     SDI_STATE_COLORS,
@@ -22,6 +22,7 @@ from ts_store.ui.einvoice_texts import (
     sdi_fix,
 )
 from ts_store.ui.formatting import format_cents, format_date
+from ts_store.ui.pages.refund_panel import RefundState, refund_panel
 from ts_store.ui.product_team import product_team_member_id
 
 
@@ -40,6 +41,7 @@ class EinvoiceTableRow:
     fix: str = ""
     note: str = ""
     can_reissue: bool = False
+    can_refund: bool = False
     slug: str = ""
 
 
@@ -69,6 +71,7 @@ def table_row(row: einvoices.EinvoiceRow) -> EinvoiceTableRow:
         fix=sdi_fix(row.reason_code) if rejected else "",
         note="; ".join(notes),
         can_reissue=rejected,
+        can_refund=row.kind == DocumentKind.INVOICE and row.gross_cents > 0,
         slug=row.number.replace("/", "-"),
     )
 
@@ -193,6 +196,17 @@ def _row_view(row: EinvoiceTableRow) -> rx.Component:
                         id="reissue-" + row.slug,
                     ),
                 ),
+                rx.cond(
+                    row.can_refund,
+                    rx.button(
+                        "Rimborsa",
+                        size="1",
+                        variant="soft",
+                        on_click=RefundState.start(row.document_id),
+                        aria_label="Rimborsa " + row.title,
+                        id="refund-" + row.slug,
+                    ),
+                ),
                 wrap="wrap",
             )
         ),
@@ -207,7 +221,9 @@ def _content() -> rx.Component:
             "Ogni documento emesso ha il suo file XML FatturaPA, inviato al Sistema di "
             "Interscambio (SDI) in automatico. Se SDI lo scarta, il motivo è qui sotto: il "
             "cliente corregge i suoi dati in «I tuoi dati di fatturazione», poi «Riemetti» crea "
-            "un nuovo file (nuovo progressivo) per lo stesso documento, con i dati corretti.",
+            "un nuovo file (nuovo progressivo) per lo stesso documento, con i dati corretti. "
+            "«Rimborsa» restituisce al cliente tutto o parte di un pagamento ed emette la nota di "
+            "credito.",
             size="2",
         ),
         rx.hstack(
@@ -225,6 +241,7 @@ def _content() -> rx.Component:
             EinvoicesState.notice != "",
             rx.callout(EinvoicesState.notice, icon="info", role="status", id="einvoice-notice"),
         ),
+        refund_panel(),
         rx.cond(
             EinvoicesState.rows.length() > 0,
             rx.box(

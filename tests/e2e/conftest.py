@@ -1,0 +1,23 @@
+"""Fixtures shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.e2e.helpers import run_async, set_today
+from tests.fixtures.factories import give_card, make_active_licence, make_customer
+from ts_store.payments.gateway import StripeGateway
+
+
+@pytest.fixture
+def article_customer(running_app, stripe_settings):
+    """Pro monthly, 2 users, period 10/11/2026–10/12/2026, card 4242; the app's date 28/11/2026."""
+    with running_app.session() as session:
+        customer = make_customer(session)
+        run_async(give_card(session, StripeGateway(stripe_settings), customer))
+        licence = make_active_licence(session, customer.id, seats=2)
+    set_today(running_app, date(2026, 11, 28))
+    yield customer, licence
+    set_today(running_app, None)
