@@ -2,7 +2,8 @@
 
 The signature is checked by the route (payments/webhook.py) before this runs. Each event id is
 handled once. A PaymentIntent event finishes the operation named in its metadata exactly as the
-page would (apply once paid, or record the failure); a customer update refreshes our mirror of
+page would (apply once paid, or record the failure); a refund event gives a refund made from the
+Stripe dashboard its credit note (billing/refunds.py); a customer update refreshes our mirror of
 the default card.
 """
 

@@ -412,9 +412,7 @@ class InvoiceRefund(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(foreign_key="billing_document.id", index=True)
-    idempotency_key: str = Field(
-        sa_column=sa.Column(sa.String(120), unique=True, nullable=False)
-    )
+    idempotency_key: str = Field(sa_column=sa.Column(sa.String(120), unique=True, nullable=False))
     amount_cents: int
     reason: str = Field(default="", max_length=500)
     # "requested" (row stored, Stripe not known to have refunded) → "refunded" | "failed"
