@@ -1,7 +1,7 @@
 """staff refunds of invoiced payments: the row and its idempotency key precede the Stripe call
 
 Revision ID: i19_invoice_refunds
-Revises: i19_credit_notes
+Revises: i14_catalog_versions
 Create Date: 2026-12-02 11:50:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = "i19_invoice_refunds"
-down_revision = "i19_credit_notes"
+down_revision = "i14_catalog_versions"
 branch_labels = None
 depends_on = None
 
