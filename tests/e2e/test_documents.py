@@ -77,7 +77,7 @@ def test_document_list_shows_the_own_document_with_detail_pdf_and_xml(
 
     with page.expect_download() as download:
         page.click("#download-pdf")
-    assert download.value.suggested_filename == f"documento-{own.number.replace('/', '-')}.pdf"
+    assert download.value.suggested_filename == f"fattura-{own.number.replace('/', '-')}.pdf"
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
 
     with page.expect_download() as xml_download:

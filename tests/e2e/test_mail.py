@@ -233,7 +233,7 @@ def test_purchase_sends_a_confirmation_whose_pdf_has_the_total_of_the_confirm_pa
     with running_app.session() as session:
         [document] = documents.documents_of(session, customer.id)
     [attachment] = list(confirmation.iter_attachments())
-    assert attachment.get_filename() == f"documento-{document.number.replace('/', '-')}.pdf"
+    assert attachment.get_filename() == f"fattura-{document.number.replace('/', '-')}.pdf"
     pdf_text = _plain(_pdf_text(attachment.get_content()))
     assert total_on_confirm == "1.525,00 €"
     assert total_on_confirm in pdf_text and document.number in pdf_text

@@ -50,7 +50,7 @@ def test_article_scenario_2_to_5_users_shows_the_rateo_and_applies(
     assert "3 × 25,00 € × 12/30 giorni" in text_of(page, "#document-detail")
     with page.expect_download() as download:
         page.click("#download-pdf")
-    assert download.value.suggested_filename == f"documento-{document.number.replace('/', '-')}.pdf"
+    assert download.value.suggested_filename == f"fattura-{document.number.replace('/', '-')}.pdf"
     screenshots(page, "documenti")
 
 

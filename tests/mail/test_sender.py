@@ -161,7 +161,7 @@ def test_a_message_about_a_document_carries_its_pdf(engine, mail_env):
     assert send_due().sent == 1
     [message] = mail_env.messages()
     [attachment] = list(message.iter_attachments())
-    assert attachment.get_filename() == "documento-2026-000001.pdf"
+    assert attachment.get_filename() == "fattura-2026-000001.pdf"
     pdf = attachment.get_content()
     assert pdf.startswith(b"%PDF-")
     assert "Totale" in _pdf_text(pdf) and "36,60" in _pdf_text(pdf)

@@ -257,7 +257,7 @@ async def test_documents_of_the_owner_only_with_detail_and_pdf(session):
     assert tab.state.selected.document_id == own_id
     assert tab.state.selected_lines[0].detail.replace("\xa0", " ") == "3 × 25,00 € × 12/30 giorni"
     [download] = await tab.send(DocumentsState.download, own_id)
-    assert "documento-" in _script(download) and "application/pdf" in _script(download)
+    assert "fattura-" in _script(download) and "application/pdf" in _script(download)
 
     assert await tab.send(DocumentsState.download, foreign_id) == []
     assert tab.state.error == "Documento non trovato."

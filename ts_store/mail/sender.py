@@ -29,7 +29,7 @@ from ts_store.mail import config
 from ts_store.mail.config import SmtpSettings
 from ts_store.mail.render import Attachment, build_email, render
 from ts_store.mail.smtp import deliver
-from ts_store.ui.document_pdf import document_pdf
+from ts_store.ui.document_pdf import document_pdf, pdf_file_name
 from ts_store.ui.formatting import format_percent
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def attachments_for(params: dict) -> list[Attachment]:
         raise LookupError(f"document {document_id} not found")
     vat = params.get("vat_percent") or current_catalog().vat_percent
     pdf = document_pdf(document, f"IVA {format_percent(Decimal(str(vat)))}")
-    return [Attachment(f"documento-{document.number.replace('/', '-')}.pdf", pdf)]
+    return [Attachment(pdf_file_name(document), pdf)]
 
 
 def send_one(

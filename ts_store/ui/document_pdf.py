@@ -20,6 +20,13 @@ def _text(value: object) -> str:
     return str(value).translate(_PLAIN).encode(_ENCODING, "replace").decode(_ENCODING)
 
 
+def pdf_file_name(document: DocumentView) -> str:
+    """ "fattura-2026-000001.pdf" / "nota-di-credito-2026-000002.pdf": what the file is, as its
+    title says, so a customer's download folder reads like their accountant's."""
+    slug = document_title(document.kind, "").removesuffix(" n. ").lower().replace(" ", "-")
+    return f"{slug}-{document.number.replace('/', '-')}.pdf"
+
+
 def document_pdf(document: DocumentView, vat_label: str) -> bytes:
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = _ENCODING

@@ -12,7 +12,7 @@ from ts_store.billing.einvoices import EinvoiceError, customer_xml
 from ts_store.billing.errors import NotAllowed
 from ts_store.ui import routes
 from ts_store.ui.components.layout import error_callout, page_shell
-from ts_store.ui.document_pdf import document_pdf
+from ts_store.ui.document_pdf import document_pdf, pdf_file_name
 from ts_store.ui.einvoice_texts import DOCUMENT_TITLES, document_title, einvoice_error_text
 from ts_store.ui.formatting import format_cents, format_date, format_percent
 from ts_store.ui.messages import message_for
@@ -126,7 +126,7 @@ class DocumentsState(rx.State):
             return None
         return rx.download(
             data=document_pdf(view, _vat_label()),
-            filename=f"documento-{view.number.replace('/', '-')}.pdf",
+            filename=pdf_file_name(view),
             mime_type="application/pdf",
         )
 

@@ -190,7 +190,7 @@ class ChangeState(ChargeFlow, LicenceState):
         if outcome_of(result) == Outcome.DONE:
             await self._after_success(
                 customer_id,
-                f"Modifica applicata. Documento n. {result.document_number} emesso."
+                f"Modifica applicata. Fattura n. {result.document_number} emessa."
                 if result.document_number
                 else "Modifica salvata.",
             )

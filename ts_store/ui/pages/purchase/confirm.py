@@ -265,7 +265,7 @@ def done() -> rx.Component:
             rx.text(receipt.configuration, weight="medium", id="purchase-configuration"),
             rx.separator(),
             rx.text(
-                "Documento n. ",
+                "Fattura n. ",
                 rx.text.strong(receipt.document_number),
                 " del ",
                 receipt.document_date,
