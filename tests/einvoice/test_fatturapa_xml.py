@@ -5,8 +5,9 @@ from datetime import date
 from fractions import Fraction
 
 import pytest
+import xmlschema
 
-from tests.fixtures.fatturapa import assert_reconciles, read_fattura
+from tests.fixtures.fatturapa import _cached_schema, assert_reconciles, read_fattura
 from ts_store.domain.einvoice import (
     Address,
     Buyer,
@@ -135,3 +136,24 @@ def test_totals_that_do_not_reconcile_never_become_a_file():
 
 def test_latin_spells_typographic_signs_and_keeps_accents():
     assert latin("Caffè – 10 € “Perù”") == 'Caffè - 10 EUR "Perù"'
+
+
+@pytest.mark.stripe
+async def test_every_xml_made_in_a_test_is_validated_as_it_is_made(
+    session, gateway, every_fattura_is_checked_against_the_schema, monkeypatch
+):
+    """The suite-wide check itself: a purchase's XML goes through it, and a file the schema
+    refuses fails the test that made it."""
+    from tests.billing.test_credit_notes import _invoiced_purchase
+
+    monkeypatch.setenv("TS_STORE_TODAY", "2026-11-28")
+    made = every_fattura_is_checked_against_the_schema
+    _customer, _operation, invoice = await _invoiced_purchase(session, gateway)
+    assert len(made) == 1 and invoice.number.encode() in made[0]
+
+    from ts_store.billing import einvoices
+
+    assert einvoices.fattura_xml is not fattura_xml  # the store makes files through the check
+    broken = made[0].replace(b"<Divisa>EUR</Divisa>", b"<Divisa>EURO</Divisa>")
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        _cached_schema().validate(broken.decode())

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from ts_store.store.models import InvoiceRefund, utcnow
 
-REQUESTED, REFUNDED, FAILED = "requested", "refunded", "failed"
+
+class RefundStatus(enum.StrEnum):
+    """A staff refund's way: stored before Stripe is called, then refunded or refused."""
+
+    REQUESTED = "requested"  # row stored; Stripe not known to have refunded yet
+    REFUNDED = "refunded"  # refund id and credit note recorded
+    FAILED = "failed"  # Stripe refused it (the code says why): staff decide
+
+
+REQUESTED, REFUNDED, FAILED = RefundStatus.REQUESTED, RefundStatus.REFUNDED, RefundStatus.FAILED
 
 
 def refund_for_key(session: Session, idempotency_key: str) -> InvoiceRefund | None:
