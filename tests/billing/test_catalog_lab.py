@@ -125,7 +125,7 @@ async def test_impact_without_live_licences_is_empty(session):
     assert (report.considered, report.mrr_before, report.buckets) == (0, 0, [])
 
 
-def test_comparison_uses_the_published_catalogue():
+def test_comparison_uses_the_published_catalogue(session):  # the version in force is stored
     rows = catalog_lab.comparison(PRO_27, TODAY)
     (row,) = [r for r in rows if r.situation.label == "Pro, mensile, 1 utente"]
     assert (row.published.now_net, row.draft.now_net) == (2500, 2700)
