@@ -20,13 +20,16 @@ from tests.fixtures.factories import (
     make_trial,
     save_billing_profile,
 )
-from tests.fixtures.localstripe import confirm_setup_intent_with_card
-from ts_store.billing import cards, changes, purchase, renewals
+from tests.fixtures.localstripe import (
+    authenticate_payment_intent,
+    confirm_setup_intent_with_card,
+)
+from ts_store.billing import cards, changes, charging, purchase, renewals
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration
 from ts_store.mail.render import render
 from ts_store.store import documents
-from ts_store.store.models import OutboxMessage
+from ts_store.store.models import BillingOperation, OutboxMessage
 from ts_store.store.outbox import params_of
 
 pytestmark = pytest.mark.stripe
@@ -99,6 +102,32 @@ async def test_purchase_queues_one_confirmation_with_its_document_to_the_invoice
     text = _renders(row)
     assert "Totale pagato oggi: 1.525,00 €" in text
     assert f"documento n. {document.number}" in text
+
+
+async def test_3d_secure_purchase_is_confirmed_by_email_only_once_authenticated(
+    session, gateway, stripe_settings
+):
+    customer = await _customer(session, gateway, "4000002760003184")
+    trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
+    pending = await purchase.purchase(
+        customer_id=customer.id,
+        licence_id=trial.id,
+        expected_version=trial.version,
+        target=Configuration("pro", Cycle.ANNUAL, 1),
+        idempotency_key="buy-3ds",
+        gateway=gateway,
+    )
+    assert pending.status == "requires_action"
+    assert _rows(session) == []  # nothing paid yet: nothing to confirm
+
+    intent = session.get(BillingOperation, pending.operation_id).stripe_payment_intent_id
+    await authenticate_payment_intent(stripe_settings, intent, True)
+    done = await charging.complete_after_authentication(customer.id, pending.operation_id, gateway)
+    again = await charging.complete_after_authentication(customer.id, pending.operation_id, gateway)
+
+    assert done.status == again.status == "succeeded"
+    [row] = _rows(session)
+    assert (row.kind, params_of(row)["gross_cents"]) == ("purchase_confirmed", 30500)
 
 
 async def test_declined_purchase_queues_nothing(session, gateway):

@@ -15,18 +15,19 @@ from itertools import count
 import pytest
 
 from tests.billing.test_documents import _pdf_text
-from tests.e2e.helpers import login, set_today, text_of, type_card, wait_for_text
-from tests.e2e.test_lab import _with_card
+from tests.e2e.helpers import login, run_async, set_today, text_of, type_card, wait_for_text
 from tests.fixtures.app import ARTIFACTS, DESKTOP, MOBILE, ROOT, screenshots
 from tests.fixtures.factories import (
     PASSWORD,
     VALID_BILLING,
+    give_card,
     make_active_licence,
     make_customer,
     make_trial,
     save_billing_profile,
 )
 from tests.fixtures.smtp import body_text
+from ts_store.payments.gateway import StripeGateway
 from ts_store.store import documents
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
@@ -241,6 +242,19 @@ def test_purchase_sends_a_confirmation_whose_pdf_has_the_total_of_the_confirm_pa
     assert f"Totale pagato oggi: {total_on_confirm}" in text
     assert "Prossimo rinnovo: 28/11/2027" in text
     email_screenshots(browser, body_text(confirmation, "html"), "acquisto-confermato")
+
+
+def _with_card(session, settings, customer, number: str) -> None:
+    """A test card saved in localstripe as the customer's default (off the test's loop)."""
+
+    async def save():
+        gateway = StripeGateway(settings)
+        try:
+            await give_card(session, gateway, customer, number)
+        finally:
+            await gateway.aclose()
+
+    run_async(save())
 
 
 def _renew_as_cron(app, stripe_settings, today: date) -> str:
