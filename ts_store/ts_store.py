@@ -26,6 +26,7 @@ from ts_store.ui.pages.documents import DocumentsState, documents_page
 from ts_store.ui.pages.einvoices import EinvoicesState, einvoices_page
 from ts_store.ui.pages.lab import LabState, lab_page
 from ts_store.ui.pages.lab_pricing import PricingLabState
+from ts_store.ui.pages.lab_versions import SimulationState, VersionsState
 from ts_store.ui.pages.licence import LicenceState, licence_page
 from ts_store.ui.pages.login import login_page
 from ts_store.ui.pages.myarea import MyAreaState, myarea_page
@@ -101,7 +102,13 @@ app.add_page(
     lab_page,
     route=routes.LAB,
     title="Laboratorio prezzi · TS Store",
-    on_load=[SessionState.require_login, LabState.load, PricingLabState.load],
+    on_load=[
+        SessionState.require_login,
+        LabState.load,
+        PricingLabState.load,
+        VersionsState.load,
+        SimulationState.load,
+    ],
 )
 app.add_page(
     catalog_lab_page,

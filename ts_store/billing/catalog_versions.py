@@ -11,7 +11,9 @@ import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ts_store.billing import notices
 from ts_store.billing.errors import ConflictError, InputError, NotAllowed
+from ts_store.billing.overview import renewal_configuration
 from ts_store.billing.pricing_sandbox import parse_draft
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.catalog_versions import (
@@ -19,13 +21,17 @@ from ts_store.domain.catalog_versions import (
     Grandfathering,
     VersionRef,
     VersionStatus,
+    move_date,
     status_on,
     version_in_force,
 )
+from ts_store.domain.quote import Configuration, QuoteError, renewal_amount
+from ts_store.domain.renewal import renewal_period
 from ts_store.store import audit, customers
 from ts_store.store import catalog_versions as store
+from ts_store.store import licences as licences_store
 from ts_store.store.db import session_scope
-from ts_store.store.models import CatalogVersion
+from ts_store.store.models import CatalogVersion, Licence, utcnow
 
 V = VersionStatus
 PRODUCT_TEAM = "product_team"
@@ -148,6 +154,11 @@ def _require_product_team(actor_customer_id: object) -> int:
         if customer is None or customer.role != PRODUCT_TEAM:
             raise NotAllowed("product_team_only")
     return actor_customer_id
+
+
+def require_product_team(actor_customer_id: object) -> int:
+    """The actor's id if it is a product-team member's (else NotAllowed product_team_only)."""
+    return _require_product_team(actor_customer_id)
 
 
 def _version_id(value: object) -> int:
@@ -351,3 +362,277 @@ def save_draft(
         )
         current = version_in_force(store.pricing_refs(session), today)
         return _view(session, version, today, current)
+
+
+# --- which version prices a licence -------------------------------------------------------------
+
+
+def _ref_of(refs: list[VersionRef], version_id: int | None) -> VersionRef | None:
+    return next((ref for ref in refs if ref.id == version_id), None)
+
+
+def _newer(a: VersionRef, b: VersionRef | None) -> bool:
+    return b is None or (a.effective_on, a.id) > (b.effective_on, b.id)
+
+
+def keeps_terms(current: Configuration, plan: str, cycle: str) -> bool:
+    """Pure: plan and cycle stay as they are (so the licence's own prices apply)."""
+    return plan == current.plan and cycle == current.cycle
+
+
+def licence_version_on(
+    licence: Licence, on: date, configuration: Configuration | None = None
+) -> PricedCatalog:
+    """The version pricing this licence's terms on `on` (its renewal, a change)."""
+    return version_for_terms(
+        licence.id, licence.catalog_version_id, licence.plan, licence.cycle, on, configuration
+    )
+
+
+def version_for_terms(
+    licence_id: int | None,
+    catalog_version_id: int | None,
+    plan: str | None,
+    cycle: str | None,
+    on: date,
+    configuration: Configuration | None = None,
+) -> PricedCatalog:
+    """Which version prices a licence's terms on `on`:
+
+    - a new plan or cycle (`configuration` differs from the licence's): the version in force;
+    - otherwise the version that priced the licence (policy a keeps it), unless a standing
+      price-change notice (policy b) moves it on or before `on`: the newest such version.
+    A licence priced before versions existed (no version) takes the version in force.
+    Rules: docs/pricing-lab.md.
+    """
+    with session_scope() as session:
+        refs = store.pricing_refs(session)
+        notices_ = store.notices_of(session, licence_id) if licence_id is not None else []
+    if not refs:
+        refs = _refs()
+    current = version_in_force(refs, on)
+    if current is None:
+        raise NotAllowed("catalog_version_not_found")
+    base = _ref_of(refs, catalog_version_id)
+    changes_terms = configuration is not None and (
+        configuration.plan != plan or configuration.cycle != cycle
+    )
+    if base is None or changes_terms:
+        return PricedCatalog(current.id, catalog_of(current.id))
+    chosen = base
+    for notice in notices_:
+        moved = _ref_of(refs, notice.catalog_version_id)
+        if moved is not None and notice.moves_on <= on and _newer(moved, chosen):
+            chosen = moved
+    return PricedCatalog(chosen.id, catalog_of(chosen.id))
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+MAX_NOTICE_RENEWALS = 60  # renewal dates looked at to find the move date (5 years monthly)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: VersionView
+    notices: int  # licences told of a price change (policy b)
+
+
+def _effective_date(value: object, today: date) -> date:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError("effective_on", "effective_on_invalid") from None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InputError("effective_on", "effective_on_invalid")
+    if value < today:
+        raise InputError("effective_on", "effective_on_past")
+    if value.year > today.year + 5:
+        raise InputError("effective_on", "effective_on_invalid")
+    return value
+
+
+def _policy(value: object) -> Grandfathering:
+    try:
+        return Grandfathering(value)
+    except ValueError:
+        raise InputError("grandfathering", "grandfathering_invalid") from None
+
+
+def publish(
+    actor_customer_id: int,
+    version_id: int,
+    revision: object,
+    effective_on: object,
+    grandfathering: object,
+) -> PublishResult:
+    """Publish a draft from `effective_on` (today or later) with a grandfathering policy.
+
+    Effective today: in force at once. Later: scheduled (withdrawable until then). One version
+    may be scheduled at a time. Policy (b) records now, for every live licence, the renewal at
+    which it moves and queues its notice email (docs/pricing-lab.md). Audited with its author.
+    """
+    actor = _require_product_team(actor_customer_id)
+    version_id = _version_id(version_id)
+    today = _today()
+    effective = _effective_date(effective_on, today)
+    policy = _policy(grandfathering)
+    if not isinstance(revision, int) or isinstance(revision, bool):
+        raise ConflictError("draft_changed")
+    with session_scope() as session:
+        version = store.get_version(session, version_id)
+        if version is None:
+            raise NotAllowed("catalog_version_not_found")
+        if version.status != V.DRAFT:
+            raise NotAllowed("version_not_draft")
+        if version.revision != revision:
+            raise ConflictError("draft_changed")
+        parse_draft(version.content)
+        if store.scheduled_versions(session):
+            raise NotAllowed("version_already_scheduled")
+        status = V.PUBLISHED if effective <= today else V.SCHEDULED
+        store.set_status(
+            session,
+            version,
+            status,
+            effective_on=effective,
+            grandfathering=str(policy),
+            published_by=actor,
+            published_at=utcnow(),
+        )
+        audit.record(
+            session,
+            action="catalog_version_published",
+            actor_customer_id=actor,
+            before={"version": version_id, "status": "draft"},
+            after={
+                "version": version_id,
+                "status": status,
+                "effective_on": effective,
+                "grandfathering": policy,
+            },
+        )
+    sync_statuses(today)
+    told = record_notices(today) if policy == Grandfathering.MOVE_AT_RENEWAL else 0
+    return PublishResult(get_version(actor, version_id), told)
+
+
+def withdraw(actor_customer_id: int, version_id: int) -> VersionView:
+    """Take back a scheduled version before its date: it will never price anything, and the
+    licences told of it keep their prices (their notices are marked withdrawn)."""
+    actor = _require_product_team(actor_customer_id)
+    version_id = _version_id(version_id)
+    today = _today()
+    sync_statuses(today)
+    with session_scope() as session:
+        version = store.get_version(session, version_id)
+        if version is None:
+            raise NotAllowed("catalog_version_not_found")
+        if version.status != V.SCHEDULED:
+            raise NotAllowed("version_not_scheduled")
+        store.set_status(session, version, V.WITHDRAWN, withdrawn_by=actor, withdrawn_at=utcnow())
+        withdrawn = 0
+        for notice in store.notices_of_version(session, version_id):
+            if notice.withdrawn_on is None:
+                notice.withdrawn_on = today
+                session.add(notice)
+                withdrawn += 1
+        audit.record(
+            session,
+            action="catalog_version_withdrawn",
+            actor_customer_id=actor,
+            before={"version": version_id, "status": "scheduled"},
+            after={"version": version_id, "status": "withdrawn", "notices_withdrawn": withdrawn},
+        )
+    return get_version(actor, version_id)
+
+
+def _renewal_dates(licence: Licence, configuration: Configuration):
+    anchor = licence.anchor_day or licence.period_end.day
+    on = licence.period_end
+    for _ in range(MAX_NOTICE_RENEWALS):
+        yield on
+        on = renewal_period(on, configuration, anchor)
+
+
+def record_notices(today: date) -> int:
+    """Policy (b): for each version published with it (scheduled or in force), every live licence
+    priced by an older version and not yet told gets its move date and its notice email, in one
+    transaction per licence. Idempotent (one notice per licence and version); the renewal job
+    calls it daily, so a licence bought at the old prices before the date is told too."""
+    with session_scope() as session:
+        refs = store.pricing_refs(session)
+        moving = [
+            v
+            for v in store.all_versions(session)
+            if v.grandfathering == Grandfathering.MOVE_AT_RENEWAL
+            and v.status in (V.SCHEDULED, V.PUBLISHED)
+        ]
+        live = [lic.id for lic in store.live_licences(session)]
+    told = 0
+    for version in moving:
+        target = _ref_of(refs, version.id)
+        for licence_id in live:
+            told += _notice_one(licence_id, version, target, refs, today)
+    return told
+
+
+def _notice_one(
+    licence_id: int, version: CatalogVersion, target: VersionRef, refs: list[VersionRef], today
+) -> int:
+    with session_scope() as session:
+        licence = licences_store.get_licence(session, licence_id)
+        if licence is None or licence.cancel_at_period_end or licence.period_end is None:
+            return 0
+        base = _ref_of(refs, licence.catalog_version_id)
+        if base is not None and not _newer(target, base):
+            return 0  # already priced by this version or a newer one
+        if store.notice_for(session, licence_id, version.id) is not None:
+            return 0
+        configuration = renewal_configuration(licence)
+        if configuration is None:
+            return 0
+        moves_on = move_date(_renewal_dates(licence, configuration), version.effective_on, today)
+        old_catalog = catalog_of(base.id) if base is not None else parsed(version.content)
+        new_catalog = parsed(version.content)
+        if moves_on is None or not new_catalog.has_plan(configuration.plan):
+            return 0  # a plan the new version drops keeps its prices until changed
+        try:
+            old_net, _, old_gross = renewal_amount(old_catalog, configuration)
+            new_net, _, new_gross = renewal_amount(new_catalog, configuration)
+        except (KeyError, QuoteError):
+            return 0
+        store.add_notice(
+            session,
+            licence_id=licence_id,
+            catalog_version_id=version.id,
+            noticed_on=today,
+            moves_on=moves_on,
+            old_net_cents=old_net,
+            new_net_cents=new_net,
+        )
+        if old_gross != new_gross:
+            notices.price_change_notice(
+                session,
+                licence,
+                catalog_version=version.id,
+                effective_on=version.effective_on,
+                renewal_on=moves_on,
+                old_gross_cents=old_gross,
+                new_gross_cents=new_gross,
+                catalog=new_catalog,
+            )
+        audit.record(
+            session,
+            action="price_change_notice_recorded",
+            actor_customer_id=None,
+            licence_id=licence_id,
+            after={
+                "version": version.id,
+                "moves_on": moves_on,
+                "old_net_cents": old_net,
+                "new_net_cents": new_net,
+            },
+        )
+    return 1

@@ -56,6 +56,7 @@ class LicenceSnapshot:
     # Set when an earlier confirm's payment is still being verified (the licence is locked):
     # the parameters of charging.PAYMENT_BEING_VERIFIED.
     payment_being_verified: Mapping[str, str] | None = None
+    catalog_version_id: int | None = None  # the version that priced the current terms
 
     @property
     def term(self) -> CurrentTerm:
@@ -95,6 +96,7 @@ def snapshot_of(licence: Licence) -> LicenceSnapshot:
         period_start=licence.period_start,
         period_end=licence.period_end,
         cancel_at_period_end=licence.cancel_at_period_end,
+        catalog_version_id=licence.catalog_version_id,
     )
 
 
@@ -106,9 +108,38 @@ def load_snapshot(customer_id: int, licence_id: int) -> LicenceSnapshot:
     return dataclasses.replace(snapshot, payment_being_verified=verifying)
 
 
-def catalog_for(snapshot: LicenceSnapshot, today: date) -> Catalog:
-    """The catalogue that prices this licence's changes on `today` (the page reads it once)."""
-    return catalog_versions.in_force(today).catalog
+@dataclass(frozen=True)
+class ChangePricing:
+    """The two catalogues a change may be priced with: the licence's own version (plan and cycle
+    kept) and the version in force today (a new plan or cycle). Read once when the page loads."""
+
+    own_version_id: int
+    own: Catalog
+    in_force_version_id: int
+    in_force: Catalog
+
+    def for_target(self, current: Configuration, target: Configuration) -> tuple[int, Catalog]:
+        if catalog_versions.keeps_terms(current, target.plan, target.cycle):
+            return self.own_version_id, self.own
+        return self.in_force_version_id, self.in_force
+
+
+def keeps_terms(current: Configuration, plan: str, cycle: str) -> bool:
+    """A change to `plan` and `cycle` keeps the licence's own prices (both stay)."""
+    return catalog_versions.keeps_terms(current, plan, cycle)
+
+
+def pricing_for(snapshot: LicenceSnapshot, today: date) -> ChangePricing:
+    """The catalogues that price this licence's changes on `today`."""
+    own = catalog_versions.version_for_terms(
+        snapshot.licence_id,
+        snapshot.catalog_version_id,
+        snapshot.current.plan,
+        snapshot.current.cycle,
+        today,
+    )
+    now = catalog_versions.in_force(today)
+    return ChangePricing(own.version_id, own.catalog, now.version_id, now.catalog)
 
 
 def refusal(snapshot: LicenceSnapshot) -> str | None:
@@ -178,8 +209,10 @@ async def apply_change(
     idempotency_key: str,
     gateway=None,
 ) -> ChargeResult:
-    """Confirm a change: charge the rateo (if any) and apply it once paid."""
-    catalog = current_catalog()
+    """Confirm a change: charge the rateo (if any) and apply it once paid.
+
+    Priced by the licence's own catalogue version when plan and cycle stay, by the version in
+    force today when either changes (docs/pricing-lab.md)."""
     with session_scope() as session:
         licence = owned_or_refused(session, customer_id, licence_id)
         retried = operations.find_operation(session, idempotency_key) is not None
@@ -189,6 +222,7 @@ async def apply_change(
         if not retried and snapshot.version != expected_version:
             raise ConflictError()
     today = clock.today()
+    version_id, catalog = pricing_for(snapshot, today).for_target(snapshot.current, target)
     result = preview(snapshot, target, today, catalog)
     unchanged = result.effective_now == snapshot.current and (
         result.at_renewal.configuration == snapshot.renewal
@@ -203,6 +237,7 @@ async def apply_change(
             licence_id=licence_id,
             licence_version=expected_version,
             quote=result,
+            catalog_version_id=version_id,
             request=ChangeRequest(target=target, effective_now=result.effective_now),
             context=OperationContext(
                 today=today,

@@ -43,7 +43,14 @@ from ts_store.domain.quote import Quote
 from ts_store.domain.quote_contract import quote_to_json
 from ts_store.payments.errors import CardError, PaymentsError, PaymentsUnavailable
 from ts_store.payments.gateway import PaymentOutcome, PaymentStatus, StripeGateway
-from ts_store.store import audit, customers, documents, licences, operations, payment_methods
+from ts_store.store import (
+    audit,
+    customers,
+    documents,
+    licences,
+    operations,
+    payment_methods,
+)
 from ts_store.store.db import session_scope
 from ts_store.store.licences import StaleLicenceError
 from ts_store.store.models import BillingOperation
@@ -93,6 +100,9 @@ class ChargePlan:
     quote: Quote
     request: OperationRequest
     context: OperationContext
+    # The catalogue version whose prices made `quote` (recorded on the operation, and on the
+    # licence once applied: docs/pricing-lab.md).
+    catalog_version_id: int | None = None
 
     @property
     def kind(self):
@@ -288,6 +298,7 @@ def _prepare(plan: ChargePlan, gross: int) -> _Prepared:
                 quote_json=json.dumps(quote_to_json(plan.quote), sort_keys=True),
                 amount_cents=gross,
                 licence_version=plan.licence_version,
+                catalog_version_id=plan.catalog_version_id,
             )
         except operations.OperationLocked as exc:
             verifying = _verification(operations.lock_holder(session, lock_key))
@@ -423,6 +434,8 @@ def _apply(session: Session, operation: BillingOperation) -> None:
     before = audit.licence_snapshot(licence)
     was = notices.Before.of(licence)
     changes = applier(licence, request, context)
+    if changes and operation.catalog_version_id is not None:
+        changes["catalog_version_id"] = operation.catalog_version_id
     try:
         licences.update_licence(session, licence, licence.version, **changes)
     except StaleLicenceError as exc:  # pragma: no cover - re-read just above

@@ -15,7 +15,11 @@ from sqlmodel import Session
 
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.notifications import notify_billing
-from ts_store.billing.overview import current_configuration, renewal_configuration
+from ts_store.billing.overview import (
+    current_configuration,
+    renewal_catalog,
+    renewal_configuration,
+)
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.lifecycle import LicenceStatus, retention_until
 from ts_store.domain.notifications import MessageKind
@@ -46,6 +50,7 @@ def _renewal(catalog: Catalog, licence: Licence) -> dict[str, Any]:
     target = renewal_configuration(licence)
     if target is None:
         return {}
+    catalog = renewal_catalog(licence, catalog)  # its own version, or the one it moves to
     _net, _vat, gross = renewal_amount(catalog, target)
     return {**_configuration("renewal_", catalog, target), "renewal_gross_cents": gross}
 

@@ -166,4 +166,18 @@ def licences_overview(customer_id: int, today: date | None = None) -> list[Licen
     today = today or clock.today()
     with session_scope() as session:
         owned = licences.licences_of(session, customer_id)
-    return [overview(licence, today, catalog) for licence in owned]
+    return [overview(licence, today, renewal_catalog(licence, catalog)) for licence in owned]
+
+
+def renewal_catalog(licence: Licence, default: Catalog) -> Catalog:
+    """The catalogue of the licence's next renewal: its own version, or the one a price-change
+    notice or a scheduled new plan or cycle moves it to (docs/pricing-lab.md)."""
+    from ts_store.billing import (
+        catalog_versions,  # it reads this module's configurations
+    )
+
+    if licence.period_end is None or LicenceStatus(licence.status) not in PAID_STATUSES:
+        return default
+    return catalog_versions.licence_version_on(
+        licence, licence.period_end, renewal_configuration(licence)
+    ).catalog

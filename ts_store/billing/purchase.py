@@ -17,7 +17,12 @@ from ts_store.billing import catalog_versions, charging, clock
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.changes import owned_or_refused
 from ts_store.billing.charging import ChargePlan, ChargeResult
-from ts_store.billing.errors import ConflictError, InputError, NotAllowed, PaymentProblem
+from ts_store.billing.errors import (
+    ConflictError,
+    InputError,
+    NotAllowed,
+    PaymentProblem,
+)
 from ts_store.billing.overview import Renewal, overview
 from ts_store.billing.services import services
 from ts_store.domain.catalog import Catalog
@@ -175,8 +180,10 @@ async def purchase(
     idempotency_key: str,
     gateway=None,
 ) -> ChargeResult:
-    """'Acquista e attiva': charge the first period off-session; activate once paid."""
-    catalog = current_catalog()
+    """'Acquista e attiva': charge the first period off-session; activate once paid.
+
+    Priced by the catalogue version in force on the day of purchase (recorded on the operation
+    and the licence)."""
     with session_scope() as session:
         existing_key = operations.find_operation(session, idempotency_key) is not None
         if not existing_key:
@@ -186,6 +193,8 @@ async def purchase(
             if customers.billing_profile(session, customer_id) is None:
                 raise InputError("billing_profile", PROFILE_MISSING)
     today = clock.today()
+    priced = catalog_versions.in_force(today)
+    catalog = priced.catalog
     result = preview(target, today, catalog)
     description, line_descriptions = describe(catalog, result)
     return await charging.execute(
@@ -195,6 +204,7 @@ async def purchase(
             licence_id=licence_id,
             licence_version=expected_version,
             quote=result,
+            catalog_version_id=priced.version_id,
             request=PurchaseRequest(target=target),
             context=OperationContext(
                 today=today,

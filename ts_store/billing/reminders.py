@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.notifications import notify_billing
-from ts_store.billing.overview import renewal_configuration
+from ts_store.billing.overview import renewal_catalog, renewal_configuration
 from ts_store.domain.notifications import MessageKind
 from ts_store.domain.quote import renewal_amount
 from ts_store.store import payment_methods, reminder_queries
@@ -81,7 +81,9 @@ def send_reminders(today: date) -> ReminderReport:
             target = renewal_configuration(licence)
             if target is None:
                 continue
-            _net, _vat, gross = renewal_amount(catalog, target)
+            # The version pricing that renewal (a price-change notice may move it).
+            priced = renewal_catalog(licence, catalog)
+            _net, _vat, gross = renewal_amount(priced, target)
             card = payment_methods.default_card(session, licence.customer_id)
             notify_billing(
                 session,
@@ -91,7 +93,7 @@ def send_reminders(today: date) -> ReminderReport:
                 {
                     "licence_id": licence.id,
                     "renewal_on": licence.period_end.isoformat(),
-                    "plan_name": catalog.plan(target.plan).name,
+                    "plan_name": priced.plan(target.plan).name,
                     "cycle": str(target.cycle),
                     "seats": target.seats,
                     "renewal_gross_cents": gross,

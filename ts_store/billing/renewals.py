@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ts_store.billing import charging, notices
+from ts_store.billing import catalog_versions, charging, notices
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import ConflictError
 from ts_store.billing.overview import LicenceOverview, overview, renewal_configuration
@@ -57,7 +57,14 @@ from ts_store.domain.renewal import (
 )
 from ts_store.payments.errors import CardError, PaymentsError
 from ts_store.payments.gateway import StripeGateway
-from ts_store.store import audit, customers, licences, operations, payment_methods, renewal_queries
+from ts_store.store import (
+    audit,
+    customers,
+    licences,
+    operations,
+    payment_methods,
+    renewal_queries,
+)
 from ts_store.store.db import session_scope
 from ts_store.store.licences import StaleLicenceError
 from ts_store.store.models import BillingOperation, Licence
@@ -209,6 +216,7 @@ async def renew_due(today: date, gateway: StripeGateway | None = None) -> Renewa
     """Everything due by `today`: trial ends, renewals (with catch-up), dunning, retention."""
     catalog = current_catalog()
     report = RenewalReport(today)
+    _catalogue_day(today)
     report.events.extend(_expire_trials(today))
     with session_scope() as session:
         due = [licence.id for licence in renewal_queries.renewals_due(session, today)]
@@ -269,6 +277,16 @@ async def renew_through(
             upcoming = renewal_queries.next_event_after(session, day, retention_days)
         day = end if upcoming is None else min(upcoming, end)
     return report
+
+
+def _catalogue_day(today: date) -> None:
+    """Once a day with the job: stored version statuses follow the date, and licences not yet
+    told of a policy-(b) price change get their notice (docs/pricing-lab.md)."""
+    try:
+        catalog_versions.sync_statuses(today)
+        catalog_versions.record_notices(today)
+    except Exception:  # never stops the renewals; the next run tries again
+        log.exception("catalogue versions: statuses or notices not brought up to date")
 
 
 # --- one licence ----------------------------------------------------------------------------
@@ -360,6 +378,10 @@ async def _charge_renewal(
     configuration = renewal_configuration(licence)
     if configuration is None:
         return None, _error_event(licence.id, today, "renewal_configuration_missing", licence)
+    # The version pricing this renewal: the licence's own, or the one a notice moved it to, or
+    # the one in force for a new plan or cycle (docs/pricing-lab.md).
+    priced = catalog_versions.licence_version_on(licence, period_end, configuration)
+    catalog = priced.catalog
     try:
         renewal = renewal_quote(catalog, period_end, anchor_day, configuration)
     except QuoteError as exc:
@@ -376,6 +398,7 @@ async def _charge_renewal(
         licence_id=licence.id,
         licence_version=licence.version,
         quote=renewal,
+        catalog_version_id=priced.version_id,
         request=RenewalRequest(
             period_end=period_end, anchor_day=anchor_day, configuration=configuration
         ),

@@ -6,7 +6,9 @@ importing the others (bootstrap imports them all to wire their appliers).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -40,6 +42,19 @@ class Services:
 
 
 _installed: list[Services] = []
+# A simulation runs with its own services (a gateway that never calls Stripe, its own clock) in
+# its own context, while the process's stay installed for everyone else.
+_in_context: ContextVar[Services | None] = ContextVar("ts_store_services", default=None)
+
+
+@contextmanager
+def installed_here(services: Services) -> Iterator[None]:
+    """Use `services` in this context only (this task and what it starts)."""
+    token = _in_context.set(services)
+    try:
+        yield
+    finally:
+        _in_context.reset(token)
 
 
 def install(services: Services) -> None:
@@ -51,7 +66,10 @@ def uninstall() -> None:
 
 
 def services() -> Services:
-    """The process's services; fails loudly when nothing was bootstrapped."""
+    """The process's services (or this context's); fails loudly when nothing was bootstrapped."""
+    here = _in_context.get()
+    if here is not None:
+        return here
     if not _installed:
         raise NotBootstrapped(
             "TS Store billing is not bootstrapped: call "

@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -21,8 +22,23 @@ from sqlmodel import Session, create_engine
 DEFAULT_DB_URL = "sqlite:///ts_store.db"
 
 
+# The laboratory's simulation runs the store's own code on a throwaway copy of the data: inside
+# `using_database(url)` every session of that task (and what it starts) goes there.
+_url_override: ContextVar[str | None] = ContextVar("ts_store_db_url_override", default=None)
+
+
 def database_url() -> str:
-    return os.environ.get("TS_STORE_DB_URL", DEFAULT_DB_URL)
+    return _url_override.get() or os.environ.get("TS_STORE_DB_URL", DEFAULT_DB_URL)
+
+
+@contextmanager
+def using_database(url: str) -> Iterator[None]:
+    """Send every session of this context to `url` (docs/pricing-lab.md, Simulazione)."""
+    token = _url_override.set(url)
+    try:
+        yield
+    finally:
+        _url_override.reset(token)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -146,6 +162,14 @@ def get_engine() -> sa.Engine:
             if engine is None:
                 engine = _engines[url] = make_engine(url)
     return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close and forget the engine of one URL (a simulation's copy, when it is discarded)."""
+    with _engines_lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 def dispose_engines() -> None:

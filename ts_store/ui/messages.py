@@ -221,6 +221,7 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "version_already_scheduled": "C'è già una versione programmata: ritirala prima di "
     "pubblicarne un'altra.",
     "version_not_scheduled": "Si ritira solo una versione programmata, prima della sua data.",
+    "simulation_months_invalid": "Mesi: scegli un numero intero da 1 a {max_months}.",
     "mail_message_not_found": "Messaggio non trovato.",
     # --- password reset ---
     "reset_link_invalid": "Questo link per cambiare la password non è valido: è scaduto (vale "

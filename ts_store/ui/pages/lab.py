@@ -23,6 +23,7 @@ from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.formatting import format_cents, format_date, format_users
 from ts_store.ui.messages import text
 from ts_store.ui.pages.lab_pricing import pricing_sandbox_card
+from ts_store.ui.pages.lab_versions import publish_card, simulation_card, versions_card
 from ts_store.ui.pages.myarea import CYCLE_LABELS
 from ts_store.ui.product_team import product_team_member_id
 from ts_store.ui.session import customer_id_of
@@ -438,7 +439,10 @@ def lab_page() -> rx.Component:
                 rx.vstack(
                     _clock_card(),
                     _report(),
+                    versions_card(),
                     pricing_sandbox_card(),
+                    publish_card(),
+                    simulation_card(),
                     _licences_table(),
                     _documents_table(),
                     spacing="4",

@@ -65,7 +65,7 @@ class ChangeState(ChargeFlow, LicenceState):
         snapshot = self._raw_snapshot()
         if snapshot is None or self._today is None:
             return
-        catalog = self._priced()
+        catalog = self._priced(self.target_plan, self.target_cycle)
         self._operation_key = ""
         text = self.seats_input.strip()
         if not text.isdigit():
@@ -92,7 +92,7 @@ class ChangeState(ChargeFlow, LicenceState):
     def _show_plan_choices(self) -> None:
         """What depends on the plan only: recomputed when the plan changes, not on every click."""
         snapshot = self._raw_snapshot()
-        catalog = self._priced()
+        catalog = self._priced(self.target_plan, self.target_cycle)
         plan = catalog.plan(self.target_plan)
         self.seat_limits = (
             f"Il piano {plan.name} consente da {plan.min_seats} a {plan.max_seats} utenti."
@@ -113,8 +113,16 @@ class ChangeState(ChargeFlow, LicenceState):
                 ),
                 is_current=p.code == snapshot.current.plan,
             )
-            for p in catalog.plans
+            for p in self._offered_plans()
         ]
+
+    def _offered_plans(self) -> list:
+        """The plans on offer (the version in force), each at the price a change to it pays."""
+        offered = []
+        for plan in self._priced("", "").plans:
+            priced = self._priced(plan.code, self.target_cycle)
+            offered.append(priced.plan(plan.code) if priced.has_plan(plan.code) else plan)
+        return offered
 
     @rx.event
     def set_seats(self, value: str):
@@ -135,7 +143,7 @@ class ChangeState(ChargeFlow, LicenceState):
 
     @rx.event
     def choose_plan(self, code: str):
-        if self._priced().has_plan(str(code)):
+        if self._priced(str(code), self.target_cycle).has_plan(str(code)):
             self.target_plan = str(code)
             self._show_plan_choices()
             self._recalculate()

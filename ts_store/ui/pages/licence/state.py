@@ -15,7 +15,7 @@ import reflex as rx
 
 from ts_store.billing import changes, clock
 from ts_store.billing.catalog import current_catalog
-from ts_store.billing.changes import LicenceSnapshot
+from ts_store.billing.changes import ChangePricing, LicenceSnapshot
 from ts_store.billing.charging import PAYMENT_BEING_VERIFIED
 from ts_store.billing.errors import UseCaseError
 from ts_store.domain.catalog import Catalog
@@ -39,8 +39,9 @@ class LicenceState(rx.State):
 
     _snapshot: LicenceSnapshot | None = None
     _today: date | None = None
-    # The catalogue pricing this licence's changes, read at load: previews never touch the database.
-    _catalog: Catalog | None = None
+    # The catalogues pricing this licence's changes (its own version, the one in force), read at
+    # load: previews never touch the database. An Anteprima puts a draft's in both.
+    _pricing: ChangePricing | None = None
 
     loaded: bool = False
     load_error: str = ""
@@ -78,16 +79,25 @@ class LicenceState(rx.State):
             self.loaded = False
         return None
 
-    def _priced(self) -> Catalog:
-        """The catalogue pricing this licence's changes (read at load)."""
-        return self.get_value("_catalog") or current_catalog()
+    def _priced(self, plan: str | None = None, cycle: str | None = None) -> Catalog:
+        """The catalogue pricing a change to `plan` and `cycle`: the licence's own version when
+        both stay (or none is named), the version in force otherwise (docs/pricing-lab.md)."""
+        pricing = self.get_value("_pricing")
+        snapshot = self.get_value("_snapshot")
+        if pricing is None or snapshot is None:
+            return current_catalog()
+        if plan is None or changes.keeps_terms(snapshot.current, plan, cycle or ""):
+            return pricing.own
+        return pricing.in_force
 
     async def _reload(self, customer_id: int, licence_id: int) -> None:
-        from ts_store.ui.pages.licence.change import ChangeState  # a substate of this one
+        from ts_store.ui.pages.licence.change import (
+            ChangeState,  # a substate of this one
+        )
 
         snapshot = changes.load_snapshot(customer_id, licence_id)
         self._today = clock.today()
-        self._catalog = changes.catalog_for(snapshot, self._today)
+        self._pricing = changes.pricing_for(snapshot, self._today)
         self._snapshot = snapshot
         self.licence_id = snapshot.licence_id
         self.load_error = ""
