@@ -28,6 +28,8 @@ from ts_store.store.models import (
     PriceChangeNotice,
 )
 
+pytestmark = pytest.mark.stripe  # real cards in the local Stripe server
+
 V = VersionStatus
 TODAY = date(2026, 11, 28)  # TS_STORE_TODAY of the tests
 EFFECTIVE = date(2026, 12, 8)  # 10 days ahead

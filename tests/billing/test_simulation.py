@@ -23,6 +23,8 @@ from ts_store.domain.periods import Cycle
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store.models import BillingDocument, BillingOperation, Licence
 
+pytestmark = pytest.mark.stripe  # real cards in the local Stripe server
+
 CHECKED = (Licence, BillingOperation, BillingDocument)
 
 
