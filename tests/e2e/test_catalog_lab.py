@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.e2e.helpers import login, set_today, simulated_today, text_of, wait_for_text
-from tests.fixtures.app import MOBILE, screenshots
+from tests.fixtures.app import ARTIFACTS, DESKTOP, MOBILE
 from tests.fixtures.factories import PASSWORD, make_active_licence, make_customer
 from ts_store.domain.money import round_half_up
 from ts_store.domain.periods import Cycle
@@ -45,11 +45,23 @@ def _expected_mrr(app) -> tuple[str, str]:
     )
 
 
+def screenshots(page, name: str) -> None:
+    """The section at 1280 and 390 px in artifacts/screenshots/ (not committed); a long page
+    needs time to lay out again after a resize before a full-page capture."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    for label, size in (("1280", DESKTOP), ("390", MOBILE)):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
 def _no_horizontal_scroll(page) -> None:
     page.set_viewport_size(MOBILE)
     page.wait_for_timeout(200)
     width = page.evaluate("document.documentElement.scrollWidth")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size(DESKTOP)
     assert width <= MOBILE["width"]
 
 
@@ -125,6 +137,9 @@ def test_product_team_drafts_compares_measures_and_previews(page, running_app):
         page.fill("#preview-buy-seats", "2")
         wait_for_text(page, "#preview-buy-gross", "65,88")
         wait_for_text(page, "#preview-change-net", "40,50")
+        page.get_by_role("tab", name="Cambia piano").click()
+        page.click("#preview-choose-business")
+        wait_for_text(page, "#preview-change-renewal-detail", "Piano Business")
         screenshots(page, "catalog-anteprima")
         _no_horizontal_scroll(page)
     finally:

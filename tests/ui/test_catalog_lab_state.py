@@ -197,6 +197,10 @@ async def test_preview_shows_the_draft_and_stores_and_charges_nothing(session, m
     assert _plain(preview.buy_view.net) == "135,00 €"  # Pro, 5 users, monthly
     await PreviewState.set_buy.fn(preview, "seats", "2")
     assert _plain(preview.buy_view.gross) == "65,88 €"
+    assert preview.plan_choices[1].label.replace("\xa0", " ") == "Pro — 27,00 €/mese, 270,00 €/anno"
+    await PreviewState.step_buy.fn(preview, 1)
+    await PreviewState.step_buy.fn(preview, 7)  # not a step: ignored
+    assert preview.buy_seats == "3" and _plain(preview.buy_view.net) == "81,00 €"
     # the sample licence: Pro monthly 2 users, 15 of 30 days left; +3 users at 27 €
     assert preview.sample_label.startswith("Licenza di esempio: piano Pro, 2 utenti, mensile")
     assert _plain(preview.change_view.net) == "40,50 €"

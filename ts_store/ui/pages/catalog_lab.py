@@ -33,6 +33,7 @@ from ts_store.domain.quote import Configuration, CurrentTerm, QuoteError, quote
 from ts_store.ui import routes
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
+from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
 from ts_store.ui.formatting import format_cents, format_date, format_percent, format_users
 from ts_store.ui.pages.catalog_lab_draft import DraftState, draft_editor
 from ts_store.ui.product_team import product_team_member_id
@@ -372,8 +373,14 @@ class PreviewPlan:
 
 @dataclasses.dataclass
 class PlanChoice:
+    """A plan in the wizard's dropdown and in the "Cambia piano" cards (same words)."""
+
     code: str = ""
     label: str = ""
+    name: str = ""
+    monthly: str = ""
+    annual: str = ""
+    limits: str = ""
 
 
 def preview_plans(catalog: Catalog) -> list[PreviewPlan]:
@@ -421,6 +428,9 @@ class PreviewState(rx.State):
     change_seats: str = "5"
     change_error: str = ""
     change_view: QuoteView = QuoteView()
+    sample_plan: str = ""
+    buy_plan_note: str = ""
+    buy_saving: str = ""
     _sample: dict = {}
 
     async def _catalog(self) -> Catalog | None:
@@ -443,7 +453,20 @@ class PreviewState(rx.State):
             "Puoi cambiare piano, utenti e fatturazione in ogni momento dalla tua area."
         )
         self.plans = preview_plans(catalog)
-        self.plan_choices = [PlanChoice(plan.code, plan.name) for plan in catalog.plans]
+        self.plan_choices = [
+            PlanChoice(
+                code=plan.code,
+                label=(
+                    f"{plan.name} — {format_cents(plan.monthly_cents)}/mese, "
+                    f"{format_cents(plan.annual_cents)}/anno"
+                ),
+                name=plan.name,
+                monthly=f"{format_cents(plan.monthly_cents)} per utente al mese",
+                annual=f"{format_cents(plan.annual_cents)} per utente all'anno",
+                limits=f"Da {plan.min_seats} a {plan.max_seats} utenti",
+            )
+            for plan in catalog.plans
+        ]
         codes = catalog.plan_codes()
         if self.buy_plan not in codes:
             self.buy_plan = "pro" if "pro" in codes else codes[0]
@@ -454,6 +477,7 @@ class PreviewState(rx.State):
         today = clock.today()
         start, end = mid_period(today, Cycle.MONTHLY)
         self._sample = {"plan": sample_plan.code, "seats": seats, "start": start, "end": end}
+        self.sample_plan = sample_plan.code
         self.sample_label = (
             f"Licenza di esempio: piano {sample_plan.name}, {format_users(seats)}, mensile, "
             f"periodo dal {format_date(start)} al {format_date(end - timedelta(days=1))}; "
@@ -464,6 +488,15 @@ class PreviewState(rx.State):
         self._quote_change(catalog, today)
 
     def _quote_purchase(self, catalog: Catalog, today: date) -> None:
+        if catalog.has_plan(self.buy_plan):
+            plan = catalog.plan(self.buy_plan)
+            self.buy_plan_note = (
+                f"Il piano {plan.name} consente da {plan.min_seats} a {plan.max_seats} utenti."
+            )
+            self.buy_saving = (
+                f"Con la fatturazione annuale risparmi {format_cents(plan.annual_saving_cents())} "
+                "per utente all'anno."
+            )
         seats = _seats(self.buy_seats)
         if seats is None:
             self.buy_error = "Numero utenti: scrivi un numero intero maggiore di zero."
@@ -501,21 +534,35 @@ class PreviewState(rx.State):
         self.change_error = ""
         self.change_view = quote_view(result, catalog)
 
-    @rx.event
-    async def set_buy(self, name: str, value: str):
+    async def _set(self, form: str, name: str, value: object) -> None:
+        """One field of the wizard ("buy") or of the licence change ("change"), re-quoted."""
         catalog = await self._catalog()
         if catalog is None or not self._accept(catalog, name, value):
             return
-        setattr(self, f"buy_{name}", value)
-        self._quote_purchase(catalog, clock.today())
+        setattr(self, f"{form}_{name}", value)
+        if form == "buy":
+            self._quote_purchase(catalog, clock.today())
+        else:
+            self._quote_change(catalog, clock.today())
+
+    @rx.event
+    async def set_buy(self, name: str, value: str):
+        await self._set("buy", name, value)
 
     @rx.event
     async def set_change(self, name: str, value: str):
-        catalog = await self._catalog()
-        if catalog is None or not self._accept(catalog, name, value):
-            return
-        setattr(self, f"change_{name}", value)
-        self._quote_change(catalog, clock.today())
+        await self._set("change", name, value)
+
+    @rx.event
+    async def step_buy(self, delta: int):
+        """The stepper's "−"/"+" (as the wizard's: no clamping, the quote explains limits)."""
+        if delta in (-1, 1) and not isinstance(delta, bool):
+            await self._set("buy", "seats", next_seat_count(self.buy_seats, delta))
+
+    @rx.event
+    async def step_change(self, delta: int):
+        if delta in (-1, 1) and not isinstance(delta, bool):
+            await self._set("change", "seats", next_seat_count(self.change_seats, delta))
 
     @staticmethod
     def _accept(catalog: Catalog, name: str, value: object) -> bool:
@@ -839,63 +886,172 @@ def _preview_plan_card(plan: PreviewPlan) -> rx.Component:
     )
 
 
-def _choice_select(value, on_change, select_id: str) -> rx.Component:
-    return rx.el.select(
-        rx.foreach(
-            PreviewState.plan_choices,
-            lambda choice: rx.el.option(choice.label, value=choice.code),
-        ),
-        value=value,
-        on_change=on_change,
-        id=select_id,
-        style=NATIVE_SELECT_STYLE,
-    )
-
-
-def _cycle_select(value, on_change, select_id: str) -> rx.Component:
-    return rx.el.select(
-        rx.el.option("Mensile", value=Cycle.MONTHLY.value),
-        rx.el.option("Annuale", value=Cycle.ANNUAL.value),
-        value=value,
-        on_change=on_change,
-        id=select_id,
-        style=NATIVE_SELECT_STYLE,
-    )
-
-
-def _labelled(label: str, control: rx.Component, control_id: str) -> rx.Component:
+def _cycle_control(value, on_change, control_id: str) -> rx.Component:
     return rx.vstack(
-        rx.el.label(label, html_for=control_id, font_size="var(--font-size-2)", font_weight="500"),
-        control,
-        spacing="1",
+        rx.text("Fatturazione", weight="medium"),
+        rx.segmented_control.root(
+            rx.segmented_control.item("Mensile", value="monthly"),
+            rx.segmented_control.item("Annuale", value="annual"),
+            value=value,
+            on_change=on_change,
+            id=control_id,
+        ),
+        spacing="2",
+    )
+
+
+def _preview_configure() -> rx.Component:
+    """The wizard's "Configura la licenza" (purchase/configure.py) with the draft's prices."""
+    editor = rx.vstack(
+        seat_stepper(
+            PreviewState.buy_seats,
+            lambda value: PreviewState.set_buy("seats", value),
+            PreviewState.step_buy(-1),
+            PreviewState.step_buy(1),
+            base_id="preview-buy-seats",
+            input_id="preview-buy-seats",
+        ),
+        rx.text(PreviewState.buy_plan_note, size="1", color_scheme="gray"),
+        rx.text(
+            "Abbonamento ",
+            rx.text.span("(prezzi per utente, IVA esclusa)", color_scheme="gray", size="2"),
+            as_="label",
+            html_for="preview-buy-plan",
+            weight="medium",
+        ),
+        rx.el.select(
+            rx.foreach(
+                PreviewState.plan_choices,
+                lambda choice: rx.el.option(choice.label, value=choice.code),
+            ),
+            value=PreviewState.buy_plan,
+            on_change=lambda value: PreviewState.set_buy("plan", value),
+            id="preview-buy-plan",
+            style=NATIVE_SELECT_STYLE,
+        ),
+        _cycle_control(
+            PreviewState.buy_cycle,
+            lambda value: PreviewState.set_buy("cycle", value),
+            "preview-buy-cycle",
+        ),
+        rx.text(PreviewState.buy_saving, size="2", color_scheme="green"),
+        rx.button("Continua", size="3", disabled=True, title="Anteprima: nessun acquisto"),
+        spacing="2",
         width="100%",
     )
-
-
-def _configure_form(prefix: str, plan, cycle, seats, setter) -> rx.Component:
+    summary = rx.cond(
+        PreviewState.buy_error != "",
+        rx.callout(
+            PreviewState.buy_error, icon="info", color_scheme="orange", id="preview-buy-error"
+        ),
+        quote_summary(PreviewState.buy_view, prefix="preview-buy"),
+    )
     return rx.grid(
-        _labelled(
-            "Piano",
-            _choice_select(plan, lambda v: setter("plan", v), f"{prefix}-plan"),
-            f"{prefix}-plan",
-        ),
-        _labelled(
-            "Fatturazione",
-            _cycle_select(cycle, lambda v: setter("cycle", v), f"{prefix}-cycle"),
-            f"{prefix}-cycle",
-        ),
-        _labelled(
-            "Numero utenti",
-            rx.input(
-                value=seats,
-                on_change=lambda v: setter("seats", v),
-                input_mode="numeric",
-                id=f"{prefix}-seats",
-                width="100%",
+        editor, summary, columns=rx.breakpoints(initial="1", md="2"), spacing="5", width="100%"
+    )
+
+
+def _preview_plan_choice(choice: PlanChoice) -> rx.Component:
+    """A "Cambia piano" card (licence/plan_tab.py) with the draft's prices."""
+    selected = PreviewState.change_plan == choice.code
+    current = PreviewState.sample_plan == choice.code
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(choice.name, size="4", as_="h3"),
+                rx.cond(current, rx.badge("Piano attuale", color_scheme="green")),
+                rx.cond(selected & ~current, rx.badge("Selezionato")),
+                wrap="wrap",
+                spacing="2",
             ),
-            f"{prefix}-seats",
+            rx.text(choice.monthly, size="2"),
+            rx.text(choice.annual, size="2", color_scheme="gray"),
+            rx.text(choice.limits, size="1", color_scheme="gray"),
+            rx.button(
+                rx.cond(selected, "Scelto", "Scegli"),
+                on_click=PreviewState.set_change("plan", choice.code),
+                variant=rx.cond(selected, "solid", "outline"),
+                size="2",
+                id="preview-choose-" + choice.code,
+            ),
+            spacing="2",
         ),
-        columns=rx.breakpoints(initial="1", sm="3"),
+        border=rx.cond(selected, "2px solid var(--accent-9)", "1px solid var(--gray-a5)"),
+    )
+
+
+def _preview_change() -> rx.Component:
+    """ "Aggiorna servizi" and "Cambia piano" (licence/seats_tab.py, plan_tab.py) for a sample
+    licence, with one live summary of the whole target, as the licence page shows it."""
+    summary = rx.cond(
+        PreviewState.change_error != "",
+        rx.callout(
+            PreviewState.change_error,
+            icon="info",
+            color_scheme="orange",
+            id="preview-change-error",
+        ),
+        quote_summary(PreviewState.change_view, prefix="preview-change"),
+    )
+    return rx.vstack(
+        rx.text(PreviewState.sample_label, size="2", id="preview-sample"),
+        rx.tabs.root(
+            rx.tabs.list(
+                rx.tabs.trigger("Aggiorna servizi", value="utenti"),
+                rx.tabs.trigger("Cambia piano", value="piano"),
+            ),
+            rx.tabs.content(
+                rx.vstack(
+                    rx.text(
+                        "Aumenta o diminuisci gli utenti. Paghi oggi solo il rateo degli utenti "
+                        "aggiunti per il resto del periodo; le riduzioni valgono dal rinnovo "
+                        "(nessun rimborso).",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                    seat_stepper(
+                        PreviewState.change_seats,
+                        lambda value: PreviewState.set_change("seats", value),
+                        PreviewState.step_change(-1),
+                        PreviewState.step_change(1),
+                        base_id="preview-change-seats",
+                        input_id="preview-change-seats",
+                    ),
+                    spacing="2",
+                    padding_top="1rem",
+                ),
+                value="utenti",
+            ),
+            rx.tabs.content(
+                rx.vstack(
+                    rx.text(
+                        "Il passaggio a un piano superiore vale da oggi (paghi il rateo della "
+                        "differenza); un piano inferiore o un cambio di fatturazione valgono "
+                        "dal rinnovo.",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                    rx.grid(
+                        rx.foreach(PreviewState.plan_choices, _preview_plan_choice),
+                        columns=rx.breakpoints(initial="1", sm="3"),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    _cycle_control(
+                        PreviewState.change_cycle,
+                        lambda value: PreviewState.set_change("cycle", value),
+                        "preview-change-cycle",
+                    ),
+                    spacing="3",
+                    padding_top="1rem",
+                    width="100%",
+                ),
+                value="piano",
+            ),
+            default_value="utenti",
+            width="100%",
+        ),
+        rx.box(summary, max_width="32rem", width="100%"),
         spacing="3",
         width="100%",
     )
@@ -908,7 +1064,7 @@ def _preview_section() -> rx.Component:
         rx.cond(
             PreviewState.ready,
             rx.vstack(
-                rx.heading("Confronta i piani (/piani)", size="4", as_="h2"),
+                rx.heading("Confronta i piani", size="4", as_="h2"),
                 rx.text(PreviewState.vat_note, color_scheme="gray", size="2"),
                 rx.grid(
                     rx.foreach(PreviewState.plans, _preview_plan_card),
@@ -917,55 +1073,12 @@ def _preview_section() -> rx.Component:
                     width="100%",
                     id="preview-plans",
                 ),
+                rx.separator(),
                 rx.heading("Acquista ora: Configura la licenza", size="4", as_="h2"),
-                rx.card(
-                    rx.vstack(
-                        _configure_form(
-                            "preview-buy",
-                            PreviewState.buy_plan,
-                            PreviewState.buy_cycle,
-                            PreviewState.buy_seats,
-                            PreviewState.set_buy,
-                        ),
-                        rx.cond(
-                            PreviewState.buy_error != "",
-                            error_callout(PreviewState.buy_error, "preview-buy-error"),
-                        ),
-                        rx.box(
-                            quote_summary(PreviewState.buy_view, prefix="preview-buy"),
-                            max_width="32rem",
-                            width="100%",
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    width="100%",
-                ),
-                rx.heading("Aggiorna servizi / Cambia piano", size="4", as_="h2"),
-                rx.card(
-                    rx.vstack(
-                        rx.text(PreviewState.sample_label, size="2", id="preview-sample"),
-                        _configure_form(
-                            "preview-change",
-                            PreviewState.change_plan,
-                            PreviewState.change_cycle,
-                            PreviewState.change_seats,
-                            PreviewState.set_change,
-                        ),
-                        rx.cond(
-                            PreviewState.change_error != "",
-                            error_callout(PreviewState.change_error, "preview-change-error"),
-                        ),
-                        rx.box(
-                            quote_summary(PreviewState.change_view, prefix="preview-change"),
-                            max_width="32rem",
-                            width="100%",
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    width="100%",
-                ),
+                _preview_configure(),
+                rx.separator(),
+                rx.heading("Gestione licenza", size="4", as_="h2"),
+                _preview_change(),
                 spacing="4",
                 **_SHRINKABLE,
             ),
