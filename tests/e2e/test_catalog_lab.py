@@ -103,6 +103,9 @@ def test_product_team_drafts_compares_measures_and_previews(page, running_app):
         wait_for_text(page, "#draft-plan-0", "Piano Smart, utenti massimi: scrivi un numero")
         page.fill("#draft-max_seats-0", "5")
         page.wait_for_selector("#draft-valid")
+        page.fill("#draft-name", f"Pro a 27 € {tag}")
+        page.click("#draft-save")
+        wait_for_text(page, "#draft-saved", f"Bozza «Pro a 27 € {tag}» salvata")
         screenshots(page, "catalog-bozza")
         _no_horizontal_scroll(page)
 

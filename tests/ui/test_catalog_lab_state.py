@@ -10,7 +10,7 @@ import reflex as rx
 import sqlalchemy as sa
 
 from tests.fixtures.factories import PASSWORD, make_active_licence, make_customer
-from ts_store.billing import accounts, catalog_lab
+from ts_store.billing import accounts, catalog_lab, catalog_versions
 from ts_store.payments.gateway import StripeGateway
 from ts_store.ui.pages.catalog_lab import (
     PREVIEW_BANNER,
@@ -21,6 +21,8 @@ from ts_store.ui.pages.catalog_lab import (
     signed_cents,
 )
 from ts_store.ui.pages.catalog_lab_draft import DraftState
+from ts_store.ui.pages.catalog_lab_versions import SavedDraftsState
+from ts_store.ui.product_team import product_team_member_id
 from ts_store.ui.session import SessionState
 
 
@@ -255,3 +257,72 @@ def test_differences_carry_their_sign():
         "0,00 €",
         "—",
     ]
+
+
+async def _saved(session, role="product_team"):
+    root, draft = await _draft(session, role)
+    saved = _sub(root, SavedDraftsState)
+    await SavedDraftsState.load.fn(saved)
+    return draft, saved
+
+
+async def test_a_draft_is_saved_named_reopened_and_duplicated(session):
+    state, saved = await _saved(session)
+    await DraftState.set_plan_field.fn(state, 1, "monthly", "27")
+    await SavedDraftsState.set_draft_meta.fn(saved, "name", "Pro a 27 €")
+    await SavedDraftsState.save_draft.fn(saved)
+    assert saved.save_error == "" and saved.version_id > 0
+    saved_id = saved.version_id
+    (row,) = [row for row in saved.versions if row.id == saved_id]
+    assert (row.name, row.status_label, row.editable) == ("Pro a 27 €", "Bozza", True)
+    actor = await product_team_member_id(saved)
+    content = catalog_versions.get_version(actor, saved_id).content
+    assert "monthly_cents = 2700" in content and "annual_cents = 27000" in content
+
+    await DraftState.set_plan_field.fn(state, 0, "monthly", "16")
+    await SavedDraftsState.save_draft.fn(saved)  # the same draft, next revision
+    assert saved.version_id == saved_id and saved.save_error == ""
+
+    published = next(row for row in saved.versions if row.in_force)
+    await SavedDraftsState.open_version.fn(saved, published.id)
+    assert saved.version_id == 0 and saved.draft_name.startswith("Copia di ")
+    assert state.plans[1].monthly == "25,00"  # the published prices, read only
+
+    await SavedDraftsState.duplicate_version.fn(saved, saved_id)
+    assert saved.version_id not in (0, saved_id)
+    assert state.plans[1].monthly == "27,00" and state.plans[0].monthly == "16,00"
+
+
+async def test_saving_over_a_colleagues_newer_save_is_refused(session):
+    _, saved = await _saved(session)
+    await SavedDraftsState.set_draft_meta.fn(saved, "name", "Prova")
+    await SavedDraftsState.save_draft.fn(saved)
+    stale_revision = saved.revision
+    await SavedDraftsState.save_draft.fn(saved)  # someone (here: this tab) saves in between
+    saved.revision = stale_revision
+    await SavedDraftsState.save_draft.fn(saved)
+    assert saved.save_error.startswith("Qualcuno ha salvato questa bozza")
+
+
+async def test_a_draft_without_a_name_or_with_problems_is_not_saved(session):
+    state, saved = await _saved(session)
+    await SavedDraftsState.save_draft.fn(saved)
+    assert saved.version_id == 0 and saved.save_error.startswith("Nome:")
+    await SavedDraftsState.set_draft_meta.fn(saved, "name", "Prova")
+    await DraftState.set_plan_field.fn(state, 1, "monthly", "abc")
+    await SavedDraftsState.save_draft.fn(saved)
+    assert saved.version_id == 0 and saved.save_error == "Correggi la bozza prima di salvarla."
+
+
+async def test_a_customer_cannot_save_open_or_duplicate_drafts(session):
+    _, team = await _saved(session)
+    await SavedDraftsState.set_draft_meta.fn(team, "name", "Segreta")
+    await SavedDraftsState.save_draft.fn(team)
+    state, saved = await _saved(session, role="customer")
+    await SavedDraftsState.set_draft_meta.fn(saved, "name", "Mia")
+    await SavedDraftsState.save_draft.fn(saved)
+    await SavedDraftsState.open_version.fn(saved, team.version_id)
+    await SavedDraftsState.duplicate_version.fn(saved, team.version_id)
+    await SavedDraftsState.new_draft.fn(saved)
+    assert saved.version_id == 0 and state.plans == [] and saved.versions == []
+    assert saved.draft_name == ""

@@ -36,6 +36,7 @@ from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote
 from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
 from ts_store.ui.formatting import format_cents, format_date, format_percent, format_users
 from ts_store.ui.pages.catalog_lab_draft import DraftState, draft_editor
+from ts_store.ui.pages.catalog_lab_versions import SavedDraftsState, saved_drafts
 from ts_store.ui.product_team import product_team_member_id
 from ts_store.ui.session import customer_id_of
 from ts_store.ui.theme import NATIVE_SELECT_STYLE
@@ -591,7 +592,7 @@ class CatalogLabState(rx.State):
         self.loaded = True
         if not self.allowed:
             return None
-        return [DraftState.load, ImpactState.prepare]
+        return [DraftState.load, SavedDraftsState.load, ImpactState.prepare]
 
     @rx.event
     async def show(self, section: str):
@@ -1102,7 +1103,9 @@ def catalog_lab_page() -> rx.Component:
                             ("confronto", _compare_section()),
                             ("impatto", _impact_section()),
                             ("anteprima", _preview_section()),
-                            draft_editor(),
+                            rx.vstack(
+                                saved_drafts(), rx.separator(), draft_editor(), **_SHRINKABLE
+                            ),
                         ),
                         id="catalog-lab-section",
                         **_SHRINKABLE,

@@ -455,8 +455,9 @@ def _toml_tools() -> rx.Component:
 def draft_editor() -> rx.Component:
     return rx.vstack(
         rx.text(
-            "Prezzi per utente in euro, IVA esclusa (ad esempio 27 o 27,50). La bozza resta in "
-            "questa pagina: nulla cambia per i clienti finché non viene pubblicata.",
+            "Prezzi per utente in euro, IVA esclusa (ad esempio 27 o 27,50). Salvare una bozza "
+            "non cambia nulla per i clienti: i prezzi cambiano solo quando una versione viene "
+            "pubblicata.",
             size="2",
             color_scheme="gray",
         ),
