@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +18,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024  # Stripe's events are a few KB; a bigger body is refused unread
+TOLERANCE_SECONDS = 300  # either way: older is a replay, newer is a forged or broken clock
 
 EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -33,6 +37,18 @@ class WebhookPayloadError(WebhookError):
     """Correctly signed, but not a JSON event object."""
 
 
+class WebhookTooLarge(WebhookError):
+    """The body is over MAX_BODY_BYTES (answered with 413, before or while reading it)."""
+
+
+def _signed_timestamp(signature_header: str | None) -> int | None:
+    for item in (signature_header or "").split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "t" and value.isdigit() and len(value) <= 12:
+            return int(value)
+    return None
+
+
 def sign_payload(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     """A ``Stripe-Signature`` header value for ``payload`` (tests, local tools)."""
     return stripe.WebhookSignature.generate_signature_header(
@@ -45,11 +61,13 @@ def verify_event(
     signature_header: str | None,
     secret: str,
     *,
-    tolerance_seconds: int = 300,
+    tolerance_seconds: int = TOLERANCE_SECONDS,
+    now: float | None = None,
 ) -> dict[str, Any]:
     """The event as a plain dict, once its signature and timestamp check out.
 
-    The tolerance rejects replays of old, correctly signed requests.
+    The tolerance rejects replays of old, correctly signed requests, and (which stripe's check
+    does not) timestamps more than the tolerance in the future (issue #15, finding 9).
     """
     if not secret:
         raise WebhookSignatureError("no webhook secret configured")
@@ -59,6 +77,10 @@ def verify_event(
         raise WebhookSignatureError(str(error)) from error
     except (UnicodeDecodeError, ValueError) as error:
         raise WebhookSignatureError("unreadable payload or header") from error
+    timestamp = _signed_timestamp(signature_header)
+    current = time.time() if now is None else now
+    if timestamp is None or timestamp > current + tolerance_seconds:
+        raise WebhookSignatureError("timestamp in the future")
     try:
         event = json.loads(payload)
     except ValueError as error:
@@ -66,6 +88,20 @@ def verify_event(
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         raise WebhookPayloadError("payload is not a Stripe event")
     return event
+
+
+async def read_bounded_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, refused by its Content-Length before reading, or once the stream passes it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise WebhookTooLarge(f"declared {declared} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise WebhookTooLarge(f"over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def webhook_route(path: str, secret: str, handler: EventHandler) -> Route:
@@ -77,7 +113,11 @@ def webhook_route(path: str, secret: str, handler: EventHandler) -> Route:
     """
 
     async def endpoint(request: Request) -> JSONResponse:
-        payload = await request.body()
+        try:
+            payload = await read_bounded_body(request)
+        except WebhookTooLarge as error:
+            log.warning("Rejected Stripe webhook: %s", error)
+            return JSONResponse({"error": "payload too large"}, status_code=413)
         try:
             event = verify_event(payload, request.headers.get("stripe-signature"), secret)
         except WebhookSignatureError as error:
