@@ -25,7 +25,6 @@ from tests.fixtures.factories import give_card, make_active_licence, make_custom
 from tests.fixtures.localstripe import READY_PREFIX
 from ts_store.payments.config import StripeSettings
 from ts_store.payments.gateway import StripeGateway
-from ts_store.store import settings
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS"]  # the e2e tests' browser, re-exported for the scripts
 
@@ -81,11 +80,8 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
     with localstripe() as stripe_settings, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         with served_app(workdir, stripe_settings, workdir / "app.log", env) as app:
-            stack = Stack(url=app.url, workdir=workdir, engine=app.engine, stripe=stripe_settings)
-            with stack.session() as session:
-                settings.set_setting(session, settings.SIMULATED_TODAY, "2026-11-28")
-                session.commit()
-            yield stack
+            # the app runs on 28/11/2026 (APP_TODAY, set when served_app starts it)
+            yield Stack(url=app.url, workdir=workdir, engine=app.engine, stripe=stripe_settings)
 
 
 def app_cpu_seconds(stack: Stack) -> float:

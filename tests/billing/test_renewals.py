@@ -40,7 +40,6 @@ from ts_store.domain.renewal import (
 from ts_store.store import audit, customers, documents, licences, payment_methods
 from ts_store.store.models import AuditEntry, BillingOperation
 from ts_store.ui.messages import text
-from ts_store.ui.pages.lab import parse_lab_date
 from ts_store.ui.pages.myarea import describe_notes, licence_actions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,31 +100,6 @@ def test_dunning_ladder_dates_from_the_first_failure():
     assert next_retry_after(first, date(2026, 12, 12)) == date(2026, 12, 13)
     assert next_retry_after(first, date(2026, 12, 17)) is None
     assert suspension_date(first) == date(2026, 12, 24)
-
-
-@pytest.mark.parametrize(
-    ("raw", "ok"),
-    [
-        ("2027-01-15", True),
-        ("", False),
-        ("15/01/2027", False),
-        ("1999-12-31", False),
-        (None, False),
-        ("2040-01-01", False),
-    ],
-    ids=[
-        "iso_date",
-        "empty",
-        "italian_format_not_iso",
-        "before_2000",
-        "not_a_string",
-        "more_than_ten_years_ahead",
-    ],
-)
-def test_lab_date_is_validated_with_a_message_naming_the_field(raw, ok):
-    value, message = parse_lab_date(raw, date(2026, 11, 28))
-    assert (value is not None) == ok
-    assert ok or message.startswith("Data simulata:")
 
 
 # --- renewals ----------------------------------------------------------------------------

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from tests.e2e.helpers import run_async, set_today
+from tests.e2e.helpers import run_async
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
 from ts_store.payments.gateway import StripeGateway
 
@@ -18,6 +16,4 @@ def article_customer(running_app, stripe_settings):
         customer = make_customer(session)
         run_async(give_card(session, StripeGateway(stripe_settings), customer))
         licence = make_active_licence(session, customer.id, seats=2)
-    set_today(running_app, date(2026, 11, 28))
     yield customer, licence
-    set_today(running_app, None)

@@ -1,29 +1,13 @@
-"""Steps shared by the end-to-end tests: log in, set the store's date, read amounts."""
+"""Steps shared by the end-to-end tests: log in, read amounts (the app runs on APP_TODAY,
+fixed at its start: tests/fixtures/app.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 from tests.fixtures.app import RunningApp
 from tests.fixtures.factories import PASSWORD
-from ts_store.store import settings
-
-
-def set_today(app: RunningApp, today: date | None) -> None:
-    """The date the running app sees (the shared clock setting in its database)."""
-    with app.session() as session:
-        value = today.isoformat() if today is not None else None
-        settings.set_setting(session, settings.SIMULATED_TODAY, value)
-        session.commit()
-
-
-def simulated_today(app: RunningApp) -> date | None:
-    """The simulated date stored in the running app's database, if any."""
-    with app.session() as session:
-        value = settings.get_setting(session, settings.SIMULATED_TODAY)
-    return date.fromisoformat(value) if value else None
 
 
 def login(page, app: RunningApp, email: str, password: str = PASSWORD) -> None:

@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.helpers import login, set_today, simulated_today, text_of, wait_for_text
+from tests.e2e.helpers import login, text_of, wait_for_text
 from tests.fixtures.app import ARTIFACTS, DESKTOP, MOBILE
 from tests.fixtures.factories import PASSWORD, make_active_licence, make_customer
 from ts_store.domain.money import round_half_up
@@ -66,8 +66,6 @@ def _no_horizontal_scroll(page) -> None:
 
 
 def test_product_team_drafts_compares_measures_and_previews(page, running_app):
-    previous = simulated_today(running_app)
-    set_today(running_app, date(2026, 11, 28))
     tag = uuid.uuid4().hex[:8]
     with running_app.session() as session:
         team = make_customer(session, f"prodotto-{tag}@example.it", "Store", role="product_team")
@@ -84,69 +82,66 @@ def test_product_team_drafts_compares_measures_and_previews(page, running_app):
             period_start=date(2026, 6, 1),
         )
         team_email, client_email = team.email, client.email
-    try:
-        page.goto(f"{running_app.url}/login")
-        page.fill("#login-email", team_email)
-        page.fill("#login-password", PASSWORD)
-        page.click("#login-submit")
-        page.wait_for_url("**/myarea")
-        page.get_by_role("link", name="Bozza del catalogo").click()
-        page.wait_for_url("**/laboratorio/catalogo")
+    page.goto(f"{running_app.url}/login")
+    page.fill("#login-email", team_email)
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url("**/myarea")
+    page.get_by_role("link", name="Bozza del catalogo").click()
+    page.wait_for_url("**/laboratorio/catalogo")
 
-        # Bozza: Pro at 27 €/month, the annual price follows at the same discount
-        page.wait_for_selector("#draft-monthly-1")
-        assert page.input_value("#draft-monthly-1") == "25,00"
-        page.fill("#draft-monthly-1", "27")
-        page.wait_for_function("document.querySelector('#draft-annual-1').value === '270,00'")
-        wait_for_text(page, "#draft-plan-1 .draft-discount", "16,67")
-        page.fill("#draft-max_seats-0", "abc")
-        wait_for_text(page, "#draft-plan-0", "Piano Smart, utenti massimi: scrivi un numero")
-        page.fill("#draft-max_seats-0", "5")
-        page.wait_for_selector("#draft-valid")
-        page.fill("#draft-name", f"Pro a 27 € {tag}")
-        page.click("#draft-save")
-        wait_for_text(page, "#draft-saved", f"Bozza «Pro a 27 € {tag}» salvata")
-        screenshots(page, "catalog-bozza")
-        _no_horizontal_scroll(page)
+    # Bozza: Pro at 27 €/month, the annual price follows at the same discount
+    page.wait_for_selector("#draft-monthly-1")
+    assert page.input_value("#draft-monthly-1") == "25,00"
+    page.fill("#draft-monthly-1", "27")
+    page.wait_for_function("document.querySelector('#draft-annual-1').value === '270,00'")
+    wait_for_text(page, "#draft-plan-1 .draft-discount", "16,67")
+    page.fill("#draft-max_seats-0", "abc")
+    wait_for_text(page, "#draft-plan-0", "Piano Smart, utenti massimi: scrivi un numero")
+    page.fill("#draft-max_seats-0", "5")
+    page.wait_for_selector("#draft-valid")
+    page.fill("#draft-name", f"Pro a 27 € {tag}")
+    page.click("#draft-save")
+    wait_for_text(page, "#draft-saved", f"Bozza «Pro a 27 € {tag}» salvata")
+    screenshots(page, "catalog-bozza")
+    _no_horizontal_scroll(page)
 
-        # Confronto
-        page.click("#section-confronto")
-        page.wait_for_selector("#compare-table .compare-row")
-        row = page.locator(".compare-row", has_text="Pro, mensile, 5 utenti").first
-        cells = " ".join(row.inner_text().split())
-        assert "125,00 €" in cells and "135,00 €" in cells and "+10,00 €" in cells
-        screenshots(page, "catalog-confronto")
-        _no_horizontal_scroll(page)
+    # Confronto
+    page.click("#section-confronto")
+    page.wait_for_selector("#compare-table .compare-row")
+    row = page.locator(".compare-row", has_text="Pro, mensile, 5 utenti").first
+    cells = " ".join(row.inner_text().split())
+    assert "125,00 €" in cells and "135,00 €" in cells and "+10,00 €" in cells
+    screenshots(page, "catalog-confronto")
+    _no_horizontal_scroll(page)
 
-        # Impatto sui clienti: figures computed here from the database
-        page.click("#section-impatto")
-        page.click("#impact-compute")
-        page.wait_for_selector("#impact-summary")
-        before, after = _expected_mrr(running_app)
-        total = " ".join(page.locator(".impact-bucket", has_text="Totale").inner_text().split())
-        assert before in total and after in total, (before, after, total)
-        assert f"Rossi {tag} S.r.l." in text_of(page, "#impact-top")
-        with page.expect_download() as download:
-            page.click("#impact-csv")
-        assert download.value.suggested_filename == "impatto-bozza.csv"
-        screenshots(page, "catalog-impatto")
-        _no_horizontal_scroll(page)
+    # Impatto sui clienti: figures computed here from the database
+    page.click("#section-impatto")
+    page.click("#impact-compute")
+    page.wait_for_selector("#impact-summary")
+    before, after = _expected_mrr(running_app)
+    total = " ".join(page.locator(".impact-bucket", has_text="Totale").inner_text().split())
+    assert before in total and after in total, (before, after, total)
+    assert f"Rossi {tag} S.r.l." in text_of(page, "#impact-top")
+    with page.expect_download() as download:
+        page.click("#impact-csv")
+    assert download.value.suggested_filename == "impatto-bozza.csv"
+    screenshots(page, "catalog-impatto")
+    _no_horizontal_scroll(page)
 
-        # Anteprima: /piani with the draft, under its banner
-        page.click("#section-anteprima")
-        page.wait_for_selector("#preview-plan-pro")
-        assert "nulla viene salvato né addebitato" in text_of(page, "#preview-banner")
-        assert "27,00 €" in text_of(page, "#preview-plan-pro")
-        page.fill("#preview-buy-seats", "2")
-        wait_for_text(page, "#preview-buy-gross", "65,88")
-        wait_for_text(page, "#preview-change-net", "40,50")
-        page.get_by_role("tab", name="Cambia piano").click()
-        page.click("#preview-choose-business")
-        wait_for_text(page, "#preview-change-renewal-detail", "Piano Business")
-        screenshots(page, "catalog-anteprima")
-        _no_horizontal_scroll(page)
-    finally:
-        set_today(running_app, previous)
+    # Anteprima: /piani with the draft, under its banner
+    page.click("#section-anteprima")
+    page.wait_for_selector("#preview-plan-pro")
+    assert "nulla viene salvato né addebitato" in text_of(page, "#preview-banner")
+    assert "27,00 €" in text_of(page, "#preview-plan-pro")
+    page.fill("#preview-buy-seats", "2")
+    wait_for_text(page, "#preview-buy-gross", "65,88")
+    wait_for_text(page, "#preview-change-net", "40,50")
+    page.get_by_role("tab", name="Cambia piano").click()
+    page.click("#preview-choose-business")
+    wait_for_text(page, "#preview-change-renewal-detail", "Piano Business")
+    screenshots(page, "catalog-anteprima")
+    _no_horizontal_scroll(page)
 
     # a customer is turned away
     page.context.clear_cookies()

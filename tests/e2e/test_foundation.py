@@ -4,13 +4,12 @@ Drives the real app (production build) in headless Chromium; screenshots of MyAr
 390 px are kept in artifacts/screenshots/.
 """
 
-from datetime import date
 from itertools import count
 
 import pytest
 from sqlmodel import select
 
-from tests.e2e.helpers import login, set_today, text_of
+from tests.e2e.helpers import login, text_of
 from tests.fixtures.app import screenshots
 from ts_store.store.models import Customer, SupportRequest
 
@@ -29,7 +28,6 @@ def _register(page, app, email: str, company: str) -> None:
 
 
 def test_register_logout_login_and_see_the_15_day_trial(page, running_app):
-    set_today(running_app, date(2026, 11, 28))
     email = f"verdi{next(_n)}@example.it"
     _register(page, running_app, email, "Verdi S.p.A.")
     card = text_of(page, ".licence-card")

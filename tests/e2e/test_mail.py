@@ -15,7 +15,7 @@ from itertools import count
 import pytest
 
 from tests.billing.test_documents import _pdf_text
-from tests.e2e.helpers import login, run_async, set_today, text_of, type_card, wait_for_text
+from tests.e2e.helpers import login, run_async, text_of, type_card, wait_for_text
 from tests.fixtures.app import ARTIFACTS, DESKTOP, MOBILE, ROOT, screenshots
 from tests.fixtures.factories import (
     PASSWORD,
@@ -60,9 +60,8 @@ def email_screenshots(browser, html: str, name: str) -> None:
 
 @pytest.fixture
 def at_article_date(running_app):
-    set_today(running_app, date(2026, 11, 28))
+    """The app runs on the article's date (APP_TODAY, fixed when it starts)."""
     yield
-    set_today(running_app, None)
 
 
 def test_registering_sends_the_welcome_email(

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.helpers import login, set_today, text_of, type_card, wait_for_text
+from tests.e2e.helpers import login, text_of, type_card, wait_for_text
 from tests.fixtures.app import screenshots
 from tests.fixtures.factories import VALID_BILLING, make_customer, make_trial
 from ts_store.store import customers, documents, licences
@@ -14,12 +14,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 @pytest.fixture
 def trial_customer(running_app):
-    set_today(running_app, date(2026, 11, 28))
     with running_app.session() as session:
         customer = make_customer(session)
         trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
     yield customer, trial
-    set_today(running_app, None)
 
 
 def _fill_profile(page, **overrides: str) -> None:

@@ -5,8 +5,8 @@
     python -m ts_store.billing export-fatturapa --year YYYY --out DIR   (einvoice_commands.py)
     python -m ts_store.billing sdi-sync
 
-Runs the renewal job once for `--today` (default: the store's clock — the product team's
-simulated date, TS_STORE_TODAY, or today in Rome), then queues the day's reminder emails
+Runs the renewal job once for `--today` (default: the store's clock — TS_STORE_TODAY, or
+today in Rome), then queues the day's reminder emails
 (trial ending, annual renewal in 30 days, card expiring), and prints a short report. Safe to
 run again on the same day and alongside the app's background task: nothing is charged or
 queued twice. Exits 0

@@ -39,7 +39,7 @@ def bootstrap(
     """Wire and install the services of this process; returns them.
 
     Defaults: the Stripe gateway configured by TS_STORE_STRIPE_* (localstripe without keys),
-    the store's clock (simulated date, TS_STORE_TODAY, Rome), the catalogue version in force
+    the store's clock (TS_STORE_TODAY, else the real date in Rome), the catalogue version in force
     today (database; version 1 is seeded from TS_STORE_CATALOG or the packaged file) and the
     appliers of every kind. Tests pass their own
     gateway (or clock, catalogue); `appliers` replaces the applier of the kinds it names.

@@ -78,7 +78,7 @@ async def periodic_reconciliation(
 
 
 async def run_once(gateway: StripeGateway | None = None) -> RenewalReport:
-    """One run for the store's 'today' (the simulated date when the product team set one).
+    """One run for the store's 'today' (TS_STORE_TODAY, else the real date).
 
     Charges whose answer from Stripe was lost are settled first, so a licence they kept locked
     renews in the same run.

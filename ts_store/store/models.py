@@ -342,7 +342,7 @@ class StripeEvent(SQLModel, table=True):
 
 
 class AppSetting(SQLModel, table=True):
-    """Small key/value settings shared by every process (e.g. the simulated date)."""
+    """Small key/value settings shared by every process."""
 
     __tablename__ = "app_setting"
 

@@ -6,8 +6,6 @@ from sqlmodel import Session
 
 from ts_store.store.models import AppSetting
 
-SIMULATED_TODAY = "simulated_today"
-
 
 def get_setting(session: Session, key: str) -> str | None:
     row = session.get(AppSetting, key)

@@ -1,27 +1,24 @@
-"""'Laboratorio prezzi': the product team moves the store's clock and watches pricing over time.
+"""'Laboratorio prezzi': catalogue versions, publishing, simulation, and the store as it is.
 
 Product team only: the page and every handler check the role in the database again (a handler is
-a public endpoint, so hiding the link is not a check). The team sets a simulated date — seen by
-every process through the shared clock — and runs the renewal job up to it, day by day where
-something happens; then reads each licence's next renewal and amount (from the domain quote)
-and every billing document issued.
+a public endpoint, so hiding the link is not a check). The store's date is the real one: time is
+simulated only on a copy of the data ("Simulazione", docs/pricing-lab.md). The page lists each
+licence's next renewal and amount (from the domain quote) and every billing document issued.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import date
 
 import reflex as rx
 
-from ts_store.billing import clock, lab, renewals
+from ts_store.billing import lab, renewals
 from ts_store.billing.documents import DocumentView
 from ts_store.domain.lifecycle import LicenceStatus
 from ts_store.ui import routes
-from ts_store.ui.components.layout import error_callout, page_shell
+from ts_store.ui.components.layout import page_shell
 from ts_store.ui.formatting import format_cents, format_date, format_users
-from ts_store.ui.messages import text
 from ts_store.ui.pages.lab_pricing import pricing_sandbox_card
 from ts_store.ui.pages.lab_versions import publish_card, simulation_card, versions_card
 from ts_store.ui.pages.myarea import CYCLE_LABELS
@@ -30,32 +27,6 @@ from ts_store.ui.session import customer_id_of
 from ts_store.ui.theme import STATUS_COLORS
 
 log = logging.getLogger(__name__)
-
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
-MAX_SPAN_DAYS = 366 * 10
-DATE_LABEL = "Data simulata"
-
-
-def parse_lab_date(raw: object, today: date) -> tuple[date | None, str]:
-    """The date typed in the form, or an Italian message naming the field."""
-    if not isinstance(raw, str) or not raw.strip():
-        return None, f"{DATE_LABEL}: scegli una data."
-    try:
-        value = date.fromisoformat(raw.strip())
-    except ValueError:
-        return None, f"{DATE_LABEL}: la data non è valida (gg/mm/aaaa)."
-    if not EARLIEST <= value <= LATEST:
-        return None, (
-            f"{DATE_LABEL}: scegli una data tra il {format_date(EARLIEST)} "
-            f"e il {format_date(LATEST)}."
-        )
-    if (value - today).days > MAX_SPAN_DAYS:
-        return (
-            None,
-            f"{DATE_LABEL}: al massimo 10 anni dopo la data attuale ({format_date(today)}).",
-        )
-    return value, ""
 
 
 @dataclasses.dataclass
@@ -158,20 +129,10 @@ def document_row(document: DocumentView) -> LabDocumentRow:
     )
 
 
-def _describe(code: str, params: dict) -> str:
-    return text(code, **params)
-
-
 class LabState(rx.State):
     allowed: bool = False
     loaded: bool = False
     today_label: str = ""
-    is_simulated: bool = False
-    date_value: str = ""
-    error: str = ""
-    running: bool = False
-    summary: str = ""
-    report_lines: list[str] = []
     licences: list[LabLicenceRow] = []
     documents: list[LabDocumentRow] = []
 
@@ -181,14 +142,11 @@ class LabState(rx.State):
     def _deny(self) -> None:
         self.allowed = False
         self.loaded = True
-        self.licences, self.documents, self.report_lines = [], [], []
-        self.summary = self.error = ""
+        self.licences, self.documents = [], []
 
     def _reload(self) -> None:
         overview = lab.lab_overview()
         self.today_label = format_date(overview.today)
-        self.is_simulated = overview.simulated
-        self.date_value = overview.today.isoformat()
         self.licences = [licence_row(item) for item in overview.schedule]
         self.documents = [document_row(document) for document in overview.documents]
 
@@ -200,51 +158,9 @@ class LabState(rx.State):
             self._deny()
             return None
         self.allowed = True
-        self.error = ""
         self._reload()
         self.loaded = True
         return None
-
-    @rx.event
-    async def run_until(self, form_data: dict):
-        """Set the simulated date and run the renewal job up to it."""
-        customer_id = await self._product_team_id()
-        if customer_id is None:
-            self._deny()
-            return
-        start = clock.today()
-        raw = form_data.get("date") if isinstance(form_data, dict) else None
-        target, error = parse_lab_date(raw, start)
-        if target is None:
-            self.error = error
-            return
-        self.error = ""
-        self.running = True
-        yield
-        try:
-            report = await lab.run_until(customer_id, start, target)
-        except Exception:
-            log.exception("laboratory run up to %s failed", target)
-            self.error = "Esecuzione dei rinnovi non riuscita: riprova o guarda il log."
-            return
-        finally:
-            self.running = False
-        self.summary = report.summary()
-        self.report_lines = report.lines(_describe)
-        self._reload()
-
-    @rx.event
-    async def clear_date(self):
-        """Back to the real date (Europe/Rome, or TS_STORE_TODAY): no renewal is run."""
-        customer_id = await self._product_team_id()
-        if customer_id is None:
-            self._deny()
-            return
-        lab.clear_date(customer_id)
-        self.error = ""
-        self.summary = ""
-        self.report_lines = []
-        self._reload()
 
 
 def _clock_card() -> rx.Component:
@@ -254,72 +170,18 @@ def _clock_card() -> rx.Component:
             rx.text(
                 "Oggi per lo store: ",
                 rx.text.strong(LabState.today_label, id="lab-today"),
-                rx.cond(LabState.is_simulated, " (data simulata)", " (data reale)"),
+                " (data reale)",
             ),
             rx.text(
-                "Scegli una data e lancia i rinnovi: vengono eseguiti come se il job girasse "
-                "ogni giorno fino a quella data (rinnovi con addebito, tentativi dopo un "
-                "pagamento non riuscito, sospensioni, fine prova, cancellazione dati). "
-                "Gli addebiti sono reali sul server Stripe configurato.",
+                "Lo store lavora sempre sulla data reale: per vedere rinnovi, pagamenti non "
+                "riusciti e sospensioni nei prossimi mesi usa «Simulazione», che lavora su una "
+                "copia dei dati.",
                 size="2",
                 color_scheme="gray",
             ),
-            rx.form(
-                rx.flex(
-                    rx.vstack(
-                        rx.text(DATE_LABEL, as_="label", html_for="lab-date", weight="medium"),
-                        rx.input(
-                            type="date",
-                            name="date",
-                            id="lab-date",
-                            default_value=LabState.date_value,
-                        ),
-                        spacing="1",
-                    ),
-                    rx.button(
-                        rx.cond(LabState.running, rx.spinner(size="1"), rx.icon("play", size=16)),
-                        "Imposta la data ed esegui i rinnovi",
-                        type="submit",
-                        id="lab-run",
-                        disabled=LabState.running,
-                    ),
-                    rx.button(
-                        "Torna alla data reale",
-                        type="button",
-                        variant="soft",
-                        on_click=LabState.clear_date,
-                        id="lab-clear",
-                        disabled=LabState.running,
-                    ),
-                    spacing="3",
-                    align="end",
-                    wrap="wrap",
-                ),
-                on_submit=LabState.run_until,
-                reset_on_submit=False,
-            ),
-            rx.cond(LabState.error != "", error_callout(LabState.error, "lab-error")),
-            spacing="3",
+            spacing="2",
             width="100%",
         )
-    )
-
-
-def _report() -> rx.Component:
-    return rx.cond(
-        LabState.summary != "",
-        rx.callout(
-            rx.vstack(
-                rx.text(LabState.summary, weight="medium"),
-                rx.foreach(
-                    LabState.report_lines,
-                    lambda line: rx.text(line, size="1", class_name="lab-report-line"),
-                ),
-                spacing="1",
-            ),
-            icon="calendar_clock",
-            id="lab-report",
-        ),
     )
 
 
@@ -438,7 +300,6 @@ def lab_page() -> rx.Component:
                 LabState.allowed,
                 rx.vstack(
                     _clock_card(),
-                    _report(),
                     versions_card(),
                     pricing_sandbox_card(),
                     publish_card(),
