@@ -82,7 +82,7 @@ def test_renewal_quote_ends_on_the_anchor_day_not_on_the_clamped_day():
     renewal = renewal_quote(CATALOG, date(2027, 2, 28), 31, config)
     [line] = renewal.charge_now.lines
     assert renewal.at_renewal.date == date(2027, 3, 31)
-    assert (line.kind, line.quantity, line.unit_cents) == ("new_period", 2, 2500)
+    assert (line.kind, line.quantity, line.unit_cents) == ("renewal", 2, 2500)
     assert (line.days, line.period_days, line.amount_cents) == (31, 31, 5000)
     assert (renewal.charge_now.net_cents, renewal.charge_now.gross_cents) == (5000, 6100)
 

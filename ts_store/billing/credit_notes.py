@@ -20,6 +20,7 @@ from sqlmodel import Session
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.einvoices import issue_file_in_transaction
 from ts_store.domain.money import round_half_up
+from ts_store.domain.quote import LineKind
 from ts_store.store import documents, operations
 from ts_store.store.models import BillingDocument
 
@@ -59,7 +60,7 @@ def issue_credit_note(
         net, vat = split_refund(refund_cents, current_catalog().vat_percent)
         lines = [
             {
-                "kind": "refund",
+                "kind": LineKind.REFUND,
                 "description": f"Rimborso parziale della fattura n. {original.number}",
                 "quantity": 1,
                 "unit_cents": net,

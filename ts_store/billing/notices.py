@@ -18,13 +18,14 @@ from ts_store.billing.notifications import notify_billing
 from ts_store.billing.overview import (
     current_configuration,
     renewal_catalog,
+    renewal_charge,
     renewal_configuration,
 )
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.lifecycle import LicenceStatus, retention_until
 from ts_store.domain.notifications import MessageKind
 from ts_store.domain.operations import OperationKind
-from ts_store.domain.quote import Configuration, renewal_amount
+from ts_store.domain.quote import Configuration, QuoteError
 from ts_store.store import payment_methods
 from ts_store.store.models import BillingDocument, Licence, PaymentMethod
 
@@ -48,10 +49,14 @@ def _current(catalog: Catalog, licence: Licence) -> dict[str, Any]:
 def _renewal(catalog: Catalog, licence: Licence) -> dict[str, Any]:
     """What the next renewal configures and costs (IVA included), as MyArea shows it."""
     target = renewal_configuration(licence)
-    if target is None:
-        return {}
     catalog = renewal_catalog(licence, catalog)  # its own version, or the one it moves to
-    _net, _vat, gross = renewal_amount(catalog, target)
+    try:
+        charge = renewal_charge(licence, catalog)  # the function the renewal job charges with
+    except QuoteError:
+        charge = None
+    if target is None or charge is None:
+        return {}
+    gross = charge.charge_now.gross_cents
     return {**_configuration("renewal_", catalog, target), "renewal_gross_cents": gross}
 
 

@@ -21,8 +21,8 @@ from ts_store.domain.lifecycle import (
     trial_days_left,
 )
 from ts_store.domain.periods import Cycle
-from ts_store.domain.quote import Configuration, renewal_amount
-from ts_store.domain.renewal import suspension_date
+from ts_store.domain.quote import Configuration, Quote, QuoteError
+from ts_store.domain.renewal import renewal_quote, suspension_date
 from ts_store.store import licences
 from ts_store.store.db import session_scope
 from ts_store.store.models import Licence
@@ -86,6 +86,26 @@ def renewal_configuration(licence: Licence) -> Configuration | None:
     )
 
 
+def renewal_charge(licence: Licence, catalog: Catalog) -> Quote | None:
+    """The charge of the licence's next renewal with `catalog` (the version `renewal_catalog`
+    picks): one function for what MyArea shows as "Prossimo rinnovo", what the renewal emails
+    say and what the renewal job charges, so they agree to the cent. None without a period or
+    a configuration; QuoteError when the catalogue no longer sells it (the renewal job reports
+    that instead of charging)."""
+    configuration = renewal_configuration(licence)
+    if configuration is None or licence.period_end is None:
+        return None
+    anchor_day = licence.anchor_day or (licence.period_start or licence.period_end).day
+    return renewal_quote(catalog, licence.period_end, anchor_day, configuration)
+
+
+def _renewal_charge_or_none(licence: Licence, catalog: Catalog) -> Quote | None:
+    try:
+        return renewal_charge(licence, catalog)
+    except QuoteError:
+        return None  # nothing would be charged: no amount to announce
+
+
 def has_scheduled_change(licence: Licence) -> bool:
     return renewal_configuration(licence) != current_configuration(licence)
 
@@ -98,16 +118,16 @@ def overview(licence: Licence, today: date, catalog: Catalog | None = None) -> L
     target = renewal_configuration(licence)
     paid = status in PAID_STATUSES
     renewing = status == LicenceStatus.ACTIVE and not licence.cancel_at_period_end
-    if renewing and target is not None and licence.period_end:
-        net, vat, gross = renewal_amount(catalog, target)
+    charge = _renewal_charge_or_none(licence, catalog) if renewing else None
+    if charge is not None and target is not None and licence.period_end:
         renewal = Renewal(
             on=licence.period_end,
             plan_name=_plan_name(catalog, target.plan),
             cycle=target.cycle,
             seats=target.seats,
-            net_cents=net,
-            vat_cents=vat,
-            gross_cents=gross,
+            net_cents=charge.charge_now.net_cents,
+            vat_cents=charge.charge_now.vat_cents,
+            gross_cents=charge.charge_now.gross_cents,
         )
     ended_on = licence.ended_on
     if status == LicenceStatus.TRIAL_EXPIRED and ended_on is None:
@@ -150,9 +170,12 @@ def _dunning_fields(
     fields: dict = {"next_retry_on": licence.next_retry_on}
     if status == LicenceStatus.PAST_DUE and licence.past_due_since is not None:
         fields["suspends_on"] = suspension_date(licence.past_due_since)
-    if catalog.has_plan(target.plan):
-        net, _vat, gross = renewal_amount(catalog, target)
-        fields.update(open_amount_net_cents=net, open_amount_gross_cents=gross)
+    charge = _renewal_charge_or_none(licence, catalog)
+    if charge is not None:
+        fields.update(
+            open_amount_net_cents=charge.charge_now.net_cents,
+            open_amount_gross_cents=charge.charge_now.gross_cents,
+        )
     return fields
 
 
@@ -172,12 +195,18 @@ def licences_overview(customer_id: int, today: date | None = None) -> list[Licen
 def renewal_catalog(licence: Licence, default: Catalog) -> Catalog:
     """The catalogue of the licence's next renewal: its own version, or the one a price-change
     notice or a scheduled new plan or cycle moves it to (docs/pricing-lab.md)."""
+    if licence.period_end is None or LicenceStatus(licence.status) not in PAID_STATUSES:
+        return default
+    return renewal_pricing(licence).catalog
+
+
+def renewal_pricing(licence: Licence):
+    """The catalogue version (`catalog_versions.PricedCatalog`) pricing the renewal on the
+    licence's `period_end`: what `renewal_catalog` shows and the renewal job charges with."""
     from ts_store.billing import (
         catalog_versions,  # it reads this module's configurations
     )
 
-    if licence.period_end is None or LicenceStatus(licence.status) not in PAID_STATUSES:
-        return default
     return catalog_versions.licence_version_on(
         licence, licence.period_end, renewal_configuration(licence)
-    ).catalog
+    )

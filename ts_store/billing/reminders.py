@@ -16,9 +16,9 @@ from datetime import date, timedelta
 
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.notifications import notify_billing
-from ts_store.billing.overview import renewal_catalog, renewal_configuration
+from ts_store.billing.overview import renewal_catalog, renewal_charge, renewal_configuration
 from ts_store.domain.notifications import MessageKind
-from ts_store.domain.quote import renewal_amount
+from ts_store.domain.quote import QuoteError
 from ts_store.store import payment_methods, reminder_queries
 from ts_store.store.db import session_scope
 
@@ -79,11 +79,15 @@ def send_reminders(today: date) -> ReminderReport:
             report.trial_ending += 1
         for licence in reminder_queries.annual_renewals_within(session, today, RENEWAL_NOTICE_DAYS):
             target = renewal_configuration(licence)
-            if target is None:
-                continue
             # The version pricing that renewal (a price-change notice may move it).
             priced = renewal_catalog(licence, catalog)
-            _net, _vat, gross = renewal_amount(priced, target)
+            try:
+                charge = renewal_charge(licence, priced)  # what the renewal job will charge
+            except QuoteError:
+                charge = None
+            if target is None or charge is None:
+                continue
+            gross = charge.charge_now.gross_cents
             card = payment_methods.default_card(session, licence.customer_id)
             notify_billing(
                 session,

@@ -35,7 +35,13 @@ from sqlmodel import Session
 from ts_store.billing import catalog_versions, charging, notices
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import ConflictError
-from ts_store.billing.overview import LicenceOverview, overview, renewal_configuration
+from ts_store.billing.overview import (
+    LicenceOverview,
+    overview,
+    renewal_charge,
+    renewal_configuration,
+    renewal_pricing,
+)
 from ts_store.billing.services import services
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.lifecycle import LicenceStatus
@@ -48,11 +54,10 @@ from ts_store.domain.operations import (
     request_day,
 )
 from ts_store.domain.periods import CYCLE_LABELS
-from ts_store.domain.quote import QuoteError
+from ts_store.domain.quote import LineKind, QuoteError
 from ts_store.domain.renewal import (
     next_retry_after,
     renewal_period,
-    renewal_quote,
     suspension_date,
 )
 from ts_store.payments.errors import CardError, PaymentsError
@@ -379,13 +384,16 @@ async def _charge_renewal(
     if configuration is None:
         return None, _error_event(licence.id, today, "renewal_configuration_missing", licence)
     # The version pricing this renewal: the licence's own, or the one a notice moved it to, or
-    # the one in force for a new plan or cycle (docs/pricing-lab.md).
-    priced = catalog_versions.licence_version_on(licence, period_end, configuration)
+    # the one in force for a new plan or cycle (docs/pricing-lab.md) — as MyArea shows it.
+    priced = renewal_pricing(licence)
     catalog = priced.catalog
     try:
-        renewal = renewal_quote(catalog, period_end, anchor_day, configuration)
+        # The same function as MyArea's "Prossimo rinnovo" (overview.renewal_charge).
+        renewal = renewal_charge(licence, catalog)
     except QuoteError as exc:
         return None, _error_event(licence.id, today, "quote_invalid", licence, message=exc.message)
+    if renewal is None:  # pragma: no cover - configuration and period_end checked above
+        return None, _error_event(licence.id, today, "renewal_configuration_missing", licence)
     plan_name = catalog.plan(configuration.plan).name
     last_day = renewal.at_renewal.date - timedelta(days=1)
     line = (
@@ -406,7 +414,7 @@ async def _charge_renewal(
             today=today,
             actor_customer_id=None,
             description=line,
-            line_descriptions={"new_period": line},
+            line_descriptions={LineKind.RENEWAL: line},
         ),
     )
     base = {"licence_id": licence.id, "customer_id": licence.customer_id, "on": today}

@@ -7,6 +7,7 @@ different cycle wait for the renewal (no refunds, no credits).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,9 +15,21 @@ from ts_store.domain.catalog import Catalog, Plan
 from ts_store.domain.money import prorate, with_vat
 from ts_store.domain.periods import Cycle, add_cycle, rateo
 
-NEW_PERIOD = "new_period"
-UPGRADE = "upgrade"
-ADDED_SEATS = "added_seats"
+
+class LineKind(enum.StrEnum):
+    """What a charge line is for: the typed charge items (stored as text in documents)."""
+
+    NEW_PERIOD = "new_period"  # a purchase: the first period in full
+    UPGRADE = "upgrade"  # a change's rateo: the price difference of a dearer plan
+    ADDED_SEATS = "added_seats"  # a change's rateo: the seats added
+    RENEWAL = "renewal"  # a renewal: the next period in full (domain/renewal.py)
+    REFUND = "refund"  # a credit note's line for a partial refund (billing/credit_notes.py)
+
+
+NEW_PERIOD = LineKind.NEW_PERIOD
+UPGRADE = LineKind.UPGRADE
+ADDED_SEATS = LineKind.ADDED_SEATS
+RENEWAL = LineKind.RENEWAL
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,7 @@ class CurrentTerm:
 
 @dataclass(frozen=True)
 class ChargeLine:
-    kind: str  # NEW_PERIOD | UPGRADE | ADDED_SEATS
+    kind: LineKind
     quantity: int
     unit_cents: int  # per seat for a whole period; for an upgrade, the price difference
     days: int

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.periods import add_cycle
-from ts_store.domain.quote import Charge, Configuration, Quote, Renewal, quote
+from ts_store.domain.quote import Charge, Configuration, LineKind, Quote, Renewal, quote
 
 RETRY_AFTER_DAYS: tuple[int, ...] = (1, 3, 7)
 SUSPEND_AFTER_DAYS = 14
@@ -34,15 +34,17 @@ def renewal_quote(
 ) -> Quote:
     """The charge of a renewal: one whole period of `configuration` from `period_end`.
 
-    Built on the purchase quote (same validation of plan and seats, same line kind and VAT),
-    with the period ending on the licence's anchor day instead of `period_end.day`.
+    Built on the purchase quote (same validation of plan and seats, same amount and VAT), its
+    line typed `renewal`, with the period ending on the licence's anchor day instead of
+    `period_end.day`.
     Raises QuoteError for a plan the catalogue no longer lists or seats outside its limits.
     """
     purchase = quote(catalog, period_end, None, configuration)
     next_end = renewal_period(period_end, configuration, anchor_day)
     days = (next_end - period_end).days
     lines = tuple(
-        dataclasses.replace(line, days=days, period_days=days) for line in purchase.charge_now.lines
+        dataclasses.replace(line, kind=LineKind.RENEWAL, days=days, period_days=days)
+        for line in purchase.charge_now.lines
     )
     charge = Charge(
         lines,

@@ -12,7 +12,7 @@ import reflex as rx
 
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.periods import CYCLE_LABELS
-from ts_store.domain.quote import ADDED_SEATS, NEW_PERIOD, UPGRADE, ChargeLine, Quote
+from ts_store.domain.quote import ADDED_SEATS, NEW_PERIOD, RENEWAL, UPGRADE, ChargeLine, Quote
 from ts_store.ui.formatting import format_cents, format_date, format_percent, format_users
 
 
@@ -46,7 +46,7 @@ def describe_line(line: ChargeLine, plan_name: str) -> str:
     """'3 utenti × 25,00 € × 12/30 giorni' — the rateo written out, as the article explains it."""
     unit = format_cents(line.unit_cents)
     days = f"{line.days}/{line.period_days} giorni"
-    if line.kind == NEW_PERIOD:
+    if line.kind in (NEW_PERIOD, RENEWAL):
         return f"Piano {plan_name}: {format_users(line.quantity)} × {unit}"
     if line.kind == UPGRADE:
         return (
@@ -55,7 +55,7 @@ def describe_line(line: ChargeLine, plan_name: str) -> str:
         )
     if line.kind == ADDED_SEATS:
         return f"Utenti aggiunti: {format_users(line.quantity)} × {unit} × {days}"
-    return line.kind
+    return str(line.kind)
 
 
 def quote_view(quote: Quote, catalog: Catalog) -> QuoteView:
