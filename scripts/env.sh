@@ -12,3 +12,4 @@ export REFLEX_CHECK_LATEST_VERSION=0
 export PYTHONUNBUFFERED=1
 BUN_VERSION=1.4.5
 export FATTURAPA_XSD="$ROOT/.tools/node_modules/@digitalia/fatturapa/src/schemas/Schema_1.2.1.xsd"
+export AXE_JS="$ROOT/.tools/node_modules/axe-core/axe.min.js"

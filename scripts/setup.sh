@@ -39,6 +39,14 @@ if [[ ! -f "$FATTURAPA_XSD" ]] || ! grep -q "\"version\": \"$FATTURAPA_VERSION\"
   test -f "$FATTURAPA_XSD"
 fi
 
+# axe-core (npm): the accessibility e2e test injects it into every page state (issue #17).
+AXE_VERSION=4.14.1
+if ! grep -q "\"version\": \"$AXE_VERSION\"" "$ROOT/.tools/node_modules/axe-core/package.json" 2>/dev/null; then
+  echo "==> Installing axe-core $AXE_VERSION into .tools/"
+  npm install --prefix "$ROOT/.tools" --no-audit --no-fund --loglevel=error "axe-core@$AXE_VERSION" >/dev/null
+  test -f "$AXE_JS"
+fi
+
 if [[ $want_test == 1 ]] && [[ ! -x /usr/bin/chromium ]]; then
   echo "==> Installing Chromium from Debian"
   SUDO=""; [[ $(id -u) != 0 ]] && SUDO="sudo"
