@@ -51,7 +51,9 @@ current_seller()  # the store's fiscal data: a wrong setting stops the app here,
 app = rx.App(
     style=global_style,
     toaster=None,  # nothing uses toasts; the connection notice below needs no toast library
-    head_components=[rx.script(src=BRIDGE_SCRIPT)],
+    head_components=[rx.script(src=BRIDGE_SCRIPT), rx.script(src="/a11y.js")],
+    stylesheets=["/a11y.css"],
+    html_lang="it",  # screen readers read the Italian UI with an Italian voice
     backend_exception_handler=backend_exception_handler,
     api_transformer=Starlette(
         routes=[
@@ -91,7 +93,12 @@ app.add_page(
     title="Contattaci · TS Store",
     on_load=[SessionState.require_login, ContactState.load],
 )
-app.add_page(plans_page, route=routes.PLANS, title="Confronta i piani · TS Store")
+app.add_page(
+    plans_page,
+    route=routes.PLANS,
+    title="Confronta i piani · TS Store",
+    on_load=SessionState.refresh,
+)
 app.add_page(
     licence_page,
     route=routes.LICENCE,

@@ -63,3 +63,10 @@ def test_invalid_request_names_the_field_and_stores_nothing(
     assert error.value.field == field
     assert message_for(error.value).startswith(("Argomento:", "Messaggio:"))
     assert support_requests_of(session, a.id) == []
+
+
+def test_empty_form_reports_both_subject_and_message_at_once():
+    problems = support.request_problems("", "  ")
+    assert [p.field for p in problems] == ["subject", "message"]
+    assert [message_for(p).split(":")[0] for p in problems] == ["Argomento", "Messaggio"]
+    assert support.request_problems("Altro", "Messaggio abbastanza lungo") == []

@@ -89,7 +89,7 @@ def test_team_sees_the_rejection_customer_fixes_the_data_team_reissues(page, run
     page.wait_for_selector("#billing-sdi_code")
     page.fill("#billing-sdi_code", "ABC")
     page.locator("#billing-sdi_code").blur()
-    wait_for_text(page, "#billing-sdi_code-note", "deve essere di 7 caratteri")
+    wait_for_text(page, "#billing-sdi_code-error", "deve essere di 7 caratteri")
     page.fill("#billing-sdi_code", "m5uxcr1")
     page.click("#billing-submit")
     wait_for_text(page, "#billing-saved", "Dati salvati")

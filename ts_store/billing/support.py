@@ -24,20 +24,33 @@ class SupportRequestSent:
     licence_id: int | None
 
 
+def request_problems(subject: object, message: object) -> list[InputError]:
+    """Every problem of the form at once, in the form's order, so the page can show them all."""
+    subject = subject.strip() if isinstance(subject, str) else ""
+    message = message.strip() if isinstance(message, str) else ""
+    problems = []
+    if subject not in SUBJECTS:
+        problems.append(InputError("subject", "support_subject_invalid"))
+    if not MIN_MESSAGE_CHARS <= len(message) <= MAX_MESSAGE_CHARS:
+        problems.append(
+            InputError(
+                "message",
+                "support_message_length",
+                min_chars=MIN_MESSAGE_CHARS,
+                max_chars=MAX_MESSAGE_CHARS,
+            )
+        )
+    return problems
+
+
 def send_request(
     *, customer_id: int, subject: object, message: object, licence_id: int | None
 ) -> SupportRequestSent:
+    problems = request_problems(subject, message)
+    if problems:
+        raise problems[0]
     subject = subject.strip() if isinstance(subject, str) else ""
     message = message.strip() if isinstance(message, str) else ""
-    if subject not in SUBJECTS:
-        raise InputError("subject", "support_subject_invalid")
-    if not MIN_MESSAGE_CHARS <= len(message) <= MAX_MESSAGE_CHARS:
-        raise InputError(
-            "message",
-            "support_message_length",
-            min_chars=MIN_MESSAGE_CHARS,
-            max_chars=MAX_MESSAGE_CHARS,
-        )
     with session_scope() as session:
         if (
             licence_id is not None

@@ -47,6 +47,11 @@ class SessionState(rx.State):
         return None
 
     @rx.event
+    def refresh(self):
+        """on_load of public pages (/piani): the header shows the customer's nav when logged in."""
+        self._authenticated_customer_id()
+
+    @rx.event
     def redirect_if_logged_in(self):
         if self._authenticated_customer_id() is not None:
             return rx.redirect(routes.MYAREA)

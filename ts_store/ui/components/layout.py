@@ -24,9 +24,19 @@ NAV_LINKS: list[tuple[str, str, bool]] = [
 ]
 
 
-def _nav_link(label: str, href: str) -> rx.Component:
+def _nav_link(label: str, href: str, current: str | None) -> rx.Component:
+    """A header link; the page's own link is marked (aria-current and underlined)."""
+    is_current = href == current
     return rx.link(
-        label, href=href, size="2", weight="medium", color_scheme="gray", high_contrast=True
+        label,
+        href=href,
+        size="2",
+        weight="bold" if is_current else "medium",
+        underline="always" if is_current else "hover",
+        color_scheme="gray",
+        high_contrast=True,
+        aria_current="page" if is_current else None,
+        class_name="ts-tap",
     )
 
 
@@ -34,9 +44,9 @@ def _visible(component: rx.Component, product_team_only: bool) -> rx.Component:
     return rx.cond(SessionState.is_product_team, component) if product_team_only else component
 
 
-def _desktop_nav() -> rx.Component:
+def _desktop_nav(current: str | None) -> rx.Component:
     return rx.hstack(
-        *[_visible(_nav_link(label, href), team) for label, href, team in NAV_LINKS],
+        *[_visible(_nav_link(label, href, current), team) for label, href, team in NAV_LINKS],
         rx.button(
             "Esci", on_click=SessionState.logout, variant="soft", size="1", id="logout-button"
         ),
@@ -45,27 +55,41 @@ def _desktop_nav() -> rx.Component:
     )
 
 
-def _mobile_nav() -> rx.Component:
+def _menu_link(label: str, href: str, current: str | None) -> rx.Component:
+    """A phone menu item that is a real link (opens in a new tab, shows its address)."""
+    return rx.menu.item(
+        rx.link(
+            label,
+            href=href,
+            underline="none",
+            color_scheme="gray",
+            high_contrast=True,
+            weight="bold" if href == current else "regular",
+            aria_current="page" if href == current else None,
+        ),
+        as_child=True,
+    )
+
+
+def _mobile_nav(current: str | None) -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
             rx.icon_button(rx.icon("menu"), variant="soft", aria_label="Menu", id="mobile-menu")
         ),
         rx.menu.content(
-            *[
-                _visible(rx.menu.item(label, on_click=rx.redirect(href)), team)
-                for label, href, team in NAV_LINKS
-            ],
+            *[_visible(_menu_link(label, href, current), team) for label, href, team in NAV_LINKS],
             rx.menu.separator(),
             rx.menu.item("Esci", on_click=SessionState.logout, color="red"),
         ),
     )
 
 
-def header(logged_in: bool = True) -> rx.Component:
+def header(logged_in: bool = True, current: str | None = None) -> rx.Component:
+    # The brand is not a heading: the page's title is its one h1.
     brand = rx.link(
         rx.hstack(
-            rx.icon("store", size=22),
-            rx.heading("TS Store", size="5", weight="bold", white_space="nowrap"),
+            rx.icon("store", size=22, aria_hidden="true"),
+            rx.text("TS Store", size="5", weight="bold", white_space="nowrap"),
             align="center",
             spacing="2",
         ),
@@ -74,15 +98,27 @@ def header(logged_in: bool = True) -> rx.Component:
         color_scheme="gray",
         high_contrast=True,
     )
-    right = (
-        rx.fragment(
-            rx.desktop_only(_desktop_nav()),
-            rx.mobile_and_tablet(_mobile_nav()),
-        )
-        if logged_in
-        else rx.link("Confronta i piani", href=routes.PLANS, size="2")
+    customer_nav = rx.fragment(
+        rx.desktop_only(_desktop_nav(current)),
+        rx.mobile_and_tablet(_mobile_nav(current)),
     )
-    return rx.box(
+    visitor_nav = rx.hstack(
+        rx.link("Accedi", href=routes.LOGIN, size="2", class_name="ts-tap"),
+        rx.link(
+            "Confronta i piani",
+            href=routes.PLANS,
+            size="2",
+            class_name="ts-tap",
+            aria_current="page" if current == routes.PLANS else None,
+        ),
+        spacing="4",
+    )
+    right = rx.el.nav(
+        customer_nav if logged_in else rx.cond(SessionState.email != "", customer_nav, visitor_nav),
+        aria_label="Area clienti",
+    )
+    return rx.el.header(
+        rx.el.a("Vai al contenuto", href="#contenuto", class_name="ts-skip-link"),
         rx.hstack(
             brand,
             rx.spacer(),
@@ -104,37 +140,50 @@ def header(logged_in: bool = True) -> rx.Component:
 
 
 def footer() -> rx.Component:
-    return rx.box(
+    return rx.el.footer(
         rx.text(
             "TS Store · CRM in Cloud · Per domande commerciali e amministrative scrivi a ",
-            rx.link(STORE_EMAIL, href=f"mailto:{STORE_EMAIL}"),
+            rx.link(STORE_EMAIL, href=f"mailto:{STORE_EMAIL}", underline="always"),
             size="1",
             color_scheme="gray",
+            high_contrast=True,
         ),
-        max_width=PAGE_MAX_WIDTH,
-        margin_x="auto",
-        padding="1.5rem 1rem",
-        width="100%",
+        style={
+            "max_width": PAGE_MAX_WIDTH,
+            "margin": "0 auto",
+            "padding": "1.5rem 1rem",
+            "width": "100%",
+        },
     )
 
 
-def page_shell(*children: rx.Component, title: str, logged_in: bool = True) -> rx.Component:
-    """Every page: header, a titled content column that fits 390 px and 1280 px, footer."""
+def page_shell(
+    *children: rx.Component, title: str, logged_in: bool = True, current: str | None = None
+) -> rx.Component:
+    """Every page: header (skip link, nav marking `current`, by default the nav entry named
+    like the title), the one h1 and the content in <main>, footer; fits 390 px and 1280 px.
+    A logged-out page shows the customer's nav anyway when a session exists (e.g. /piani)."""
+    if current is None:
+        current = next((href for label, href, _ in NAV_LINKS if label == title), None)
     return rx.box(
-        header(logged_in),
-        rx.box(
+        header(logged_in, current),
+        rx.el.main(
             rx.vstack(
-                rx.heading(title, size="7", as_="h1"),
+                rx.heading(title, size="7", as_="h1", id="page-title"),
                 *children,
                 spacing="5",
                 width="100%",
                 align="stretch",
             ),
-            max_width=PAGE_MAX_WIDTH,
-            margin_x="auto",
-            padding_x="1rem",
-            padding_y="1.5rem",
-            width="100%",
+            id="contenuto",
+            tab_index=-1,
+            style={
+                "max_width": PAGE_MAX_WIDTH,
+                "margin": "0 auto",
+                "padding": "1.5rem 1rem",
+                "width": "100%",
+                "display": "block",
+            },
         ),
         footer(),
         min_height="100vh",

@@ -1,8 +1,10 @@
-"""The users stepper: "−", a typed number, "+". Shared by the wizard and "Aggiorna servizi"."""
+"""The users stepper: "−", a typed number, "+". Shared by the wizard and "Aggiorna utenti"."""
 
 from __future__ import annotations
 
 import reflex as rx
+
+from ts_store.ui.components.fields import field_label
 
 
 def next_seat_count(text: str, delta: int) -> str:
@@ -19,7 +21,7 @@ def seat_stepper(
     value, on_change, on_minus, on_plus, *, base_id: str, input_id: str
 ) -> rx.Component:
     return rx.vstack(
-        rx.text("Numero utenti", as_="label", html_for=input_id, weight="medium"),
+        field_label("Numero utenti", input_id),
         rx.hstack(
             rx.icon_button(
                 rx.icon("minus"),
@@ -33,6 +35,12 @@ def seat_stepper(
                 on_change=on_change,
                 id=input_id,
                 input_mode="numeric",
+                auto_complete="off",
+                # ArrowUp/ArrowDown press "+"/"−" (assets/a11y.js): the same event, same quote
+                custom_attrs={
+                    "data-step-up": f"{base_id}-plus",
+                    "data-step-down": f"{base_id}-minus",
+                },
                 width="6rem",
                 text_align="center",
             ),

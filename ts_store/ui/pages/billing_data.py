@@ -15,6 +15,8 @@ from ts_store.billing.billing_data import (
 )
 from ts_store.domain.fiscal import BILLING_FIELDS, FIELD_LABELS, validate_field
 from ts_store.ui import routes
+from ts_store.ui.components.fields import BILLING_INPUT_PROPS, aria_props, form_field
+from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.pages.purchase import FIELD_HINTS
 from ts_store.ui.session import customer_id_of
@@ -78,7 +80,7 @@ class BillingDataState(rx.State):
             data = update_billing_data(customer_id, raw)
         except BillingProfileInvalid as exc:
             self.errors, self.saved = exc.errors, ""
-            return None
+            return FOCUS_FIRST_INVALID
         self.profile = {name: getattr(data, name) for name in BILLING_FIELDS}
         self.errors, self.saved = {}, SAVED
         self.form_key += 1
@@ -87,32 +89,22 @@ class BillingDataState(rx.State):
 
 def _field(name: str) -> rx.Component:
     input_id = f"billing-{name}"
-    return rx.vstack(
-        rx.text(FIELD_LABELS[name], as_="label", html_for=input_id, weight="medium", size="2"),
+    invalid = BillingDataState.errors.contains(name)
+    return form_field(
+        FIELD_LABELS[name],
         rx.input(
             name=name,
             id=input_id,
             default_value=BillingDataState.profile[name],
             on_blur=lambda value: BillingDataState.check_field(name, value),
-            aria_invalid=rx.cond(BillingDataState.errors.contains(name), "true", "false"),
-            aria_describedby=f"{input_id}-note",
             width="100%",
+            **BILLING_INPUT_PROPS.get(name, {}),
+            **aria_props(input_id, invalid),
         ),
-        rx.cond(
-            BillingDataState.errors.contains(name),
-            rx.text(
-                BillingDataState.errors[name],
-                color_scheme="red",
-                size="1",
-                id=f"{input_id}-note",
-                role="alert",
-            ),
-            rx.text(
-                FIELD_HINTS.get(name, ""), color_scheme="gray", size="1", id=f"{input_id}-note"
-            ),
-        ),
-        spacing="1",
-        width="100%",
+        input_id,
+        error=BillingDataState.errors[name],
+        invalid=invalid,
+        hint=FIELD_HINTS.get(name, ""),
     )
 
 

@@ -8,6 +8,8 @@ from ts_store.billing import support
 from ts_store.billing.errors import InputError
 from ts_store.billing.overview import licences_overview
 from ts_store.ui import routes
+from ts_store.ui.components.fields import aria_props, field_error, field_hint, field_label
+from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.messages import message_for
 from ts_store.ui.session import customer_id_of
@@ -17,8 +19,7 @@ NO_LICENCE = "none"
 
 class ContactState(rx.State):
     licence_options: list[list[str]] = []  # [value, label]
-    error_field: str = ""
-    error: str = ""
+    errors: dict[str, str] = {}  # field -> Italian message; every problem at once
     sent_reference: str = ""
 
     @rx.event
@@ -30,7 +31,7 @@ class ContactState(rx.State):
         self.licence_options = [
             [str(v.id), f"{v.product} — {v.status_label} (n. {v.id})"] for v in views
         ]
-        self.error_field = self.error = self.sent_reference = ""
+        self.errors, self.sent_reference = {}, ""
         return None
 
     @rx.event
@@ -38,21 +39,27 @@ class ContactState(rx.State):
         customer_id = await customer_id_of(self)
         if customer_id is None:
             return rx.redirect(routes.login_url(routes.CONTACT))
-        raw_licence = str(form_data.get("licence_id", NO_LICENCE) or NO_LICENCE)
+        form_data = form_data if isinstance(form_data, dict) else {}
+        subject = str(form_data.get("subject", ""))[:200]
+        message = str(form_data.get("message", ""))[: support.MAX_MESSAGE_CHARS + 100]
+        raw_licence = str(form_data.get("licence_id", NO_LICENCE) or NO_LICENCE)[:20]
+        errors = {p.field: message_for(p) for p in support.request_problems(subject, message)}
         if raw_licence != NO_LICENCE and not raw_licence.isdigit():
-            self.error_field, self.error = "licence_id", "Licenza: scelta non valida."
-            return None
+            errors["licence_id"] = "Licenza: scelta non valida."
+        if errors:
+            self.errors = errors
+            return FOCUS_FIRST_INVALID
         try:
             request = support.send_request(
                 customer_id=customer_id,
-                subject=str(form_data.get("subject", "")),
-                message=str(form_data.get("message", "")),
+                subject=subject,
+                message=message,
                 licence_id=None if raw_licence == NO_LICENCE else int(raw_licence),
             )
         except InputError as exc:
-            self.error_field, self.error = exc.field, message_for(exc)
-            return None
-        self.error_field = self.error = ""
+            self.errors = {exc.field: message_for(exc)}
+            return FOCUS_FIRST_INVALID
+        self.errors = {}
         self.sent_reference = f"#{request.id}"
         return None
 
@@ -61,28 +68,38 @@ class ContactState(rx.State):
         self.sent_reference = ""
 
 
+def _invalid(field: str) -> rx.Var:
+    return ContactState.errors.contains(field)
+
+
 def _error_for(field: str) -> rx.Component:
-    return rx.cond(
-        ContactState.error_field == field,
-        rx.text(ContactState.error, color_scheme="red", size="2", id=f"contact-{field}-error"),
-    )
+    return field_error(f"contact-{field}", ContactState.errors[field], _invalid(field))
 
 
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text("Argomento", as_="label", weight="medium"),
-            rx.select(
-                list(support.SUBJECTS),
-                name="subject",
-                placeholder="Scegli un argomento",
-                width="100%",
-                id="contact-subject",
-            ),
-            _error_for("subject"),
-            rx.text("Licenza (facoltativa)", as_="label", weight="medium"),
+            field_label("Argomento", "contact-subject"),
             rx.select.root(
-                rx.select.trigger(placeholder="Nessuna licenza in particolare", width="100%"),
+                rx.select.trigger(
+                    placeholder="Scegli un argomento",
+                    width="100%",
+                    id="contact-subject",
+                    **aria_props("contact-subject", _invalid("subject")),
+                ),
+                rx.select.content(*[rx.select.item(s, value=s) for s in support.SUBJECTS]),
+                name="subject",
+            ),
+            field_hint("contact-subject"),
+            _error_for("subject"),
+            field_label("Licenza (facoltativa)", "contact-licence"),
+            rx.select.root(
+                rx.select.trigger(
+                    placeholder="Nessuna licenza in particolare",
+                    width="100%",
+                    id="contact-licence",
+                    **aria_props("contact-licence", _invalid("licence_id")),
+                ),
                 rx.select.content(
                     rx.select.item("Nessuna licenza in particolare", value=NO_LICENCE),
                     rx.foreach(
@@ -92,11 +109,23 @@ def _form() -> rx.Component:
                 ),
                 name="licence_id",
                 default_value=NO_LICENCE,
-                id="contact-licence",
             ),
-            _error_for("licence_id"),
-            rx.text("Messaggio", as_="label", html_for="contact-message", weight="medium"),
-            rx.text_area(name="message", id="contact-message", rows="6", width="100%"),
+            field_hint("contact-licence"),
+            field_error(
+                "contact-licence", ContactState.errors["licence_id"], _invalid("licence_id")
+            ),
+            field_label("Messaggio", "contact-message"),
+            rx.text_area(
+                name="message",
+                id="contact-message",
+                rows="6",
+                width="100%",
+                **aria_props("contact-message", _invalid("message")),
+            ),
+            field_hint(
+                "contact-message",
+                f"Da {support.MIN_MESSAGE_CHARS} a {support.MAX_MESSAGE_CHARS} caratteri.",
+            ),
             _error_for("message"),
             rx.button("Invia richiesta", type="submit", id="contact-submit"),
             spacing="2",

@@ -24,7 +24,7 @@ from ts_store.ui.pages.lab_versions import publish_card, simulation_card, versio
 from ts_store.ui.pages.myarea import CYCLE_LABELS
 from ts_store.ui.product_team import product_team_member_id
 from ts_store.ui.session import customer_id_of
-from ts_store.ui.theme import STATUS_COLORS
+from ts_store.ui.theme import status_color
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def licence_row(item: renewals.LicenceSchedule) -> LabLicenceRow:
         licence_id=str(view.id),
         customer=f"{item.company_name} ({item.email})",
         status_label=view.status_label,
-        status_color=STATUS_COLORS.get(str(view.status), "gray"),
+        status_color=status_color(view.status, view.cancel_at_period_end),
         configuration=configuration,
         period=period,
         next_renewal=next_renewal,
@@ -217,7 +217,11 @@ def _licences_table() -> rx.Component:
                                 rx.table.cell(row.licence_id),
                                 rx.table.cell(row.customer),
                                 rx.table.cell(
-                                    rx.badge(row.status_label, color_scheme=row.status_color)
+                                    rx.badge(
+                                        row.status_label,
+                                        color_scheme=row.status_color,
+                                        high_contrast=True,
+                                    )
                                 ),
                                 rx.table.cell(row.configuration),
                                 rx.table.cell(row.period),

@@ -16,6 +16,7 @@ from ts_store.billing import clock, pricing_sandbox
 from ts_store.billing.errors import InputError
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.periods import CYCLE_LABELS, Cycle
+from ts_store.ui.components.fields import field_label
 from ts_store.ui.components.layout import error_callout
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 from ts_store.ui.formatting import format_cents, format_date, format_percent
@@ -128,7 +129,8 @@ class PricingLabState(rx.State):
 
 
 def _field(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
+    """A label tied to its control (by the control's id)."""
+    return rx.vstack(field_label(label, control.id), control, spacing="1", width="100%")
 
 
 def _plan_select(name: str) -> rx.Component:

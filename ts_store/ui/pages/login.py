@@ -7,16 +7,19 @@ import reflex as rx
 from ts_store.billing import accounts
 from ts_store.billing.errors import InputError
 from ts_store.ui import routes
+from ts_store.ui.components.fields import field_label
+from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.messages import message_for
 from ts_store.ui.session import SessionState
 
 
-def _safe_next(path: str | None) -> str:
-    """Only paths of this site, so the login cannot be used to bounce users elsewhere."""
+def _safe_next(path: str | None, product_team: bool = False) -> str:
+    """Only paths of this site, so the login cannot be used to bounce users elsewhere. Without
+    one, the product team lands on its own page (it has no licences to show)."""
     if path and path.startswith("/") and not path.startswith("//"):
         return path
-    return routes.MYAREA
+    return routes.LAB if product_team else routes.MYAREA
 
 
 class LoginState(rx.State):
@@ -30,11 +33,13 @@ class LoginState(rx.State):
             logged_in = accounts.login(email=email, password=password)
         except InputError as exc:
             self.error = message_for(exc)
-            return None
+            return FOCUS_FIRST_INVALID
         self.error = ""
         session_state = await self.get_state(SessionState)
         session_state._sign_in(logged_in.token)
-        return rx.redirect(_safe_next(self.router.url.query_parameters.get("next")))
+        return rx.redirect(
+            _safe_next(self.router.url.query_parameters.get("next"), session_state.is_product_team)
+        )
 
 
 def login_page() -> rx.Component:
@@ -46,7 +51,7 @@ def login_page() -> rx.Component:
                         "Accedi alla tua area dedicata per gestire la licenza di CRM in Cloud."
                     ),
                     rx.cond(LoginState.error != "", error_callout(LoginState.error, "login-error")),
-                    rx.text("Email", as_="label", html_for="login-email", weight="medium"),
+                    field_label("Email", "login-email"),
                     rx.input(
                         id="login-email",
                         name="email",
@@ -54,8 +59,10 @@ def login_page() -> rx.Component:
                         required=True,
                         width="100%",
                         auto_complete="username",
+                        aria_invalid=rx.cond(LoginState.error != "", "true", "false"),
+                        aria_describedby="login-error",
                     ),
-                    rx.text("Password", as_="label", html_for="login-password", weight="medium"),
+                    field_label("Password", "login-password"),
                     rx.input(
                         id="login-password",
                         name="password",
@@ -63,6 +70,8 @@ def login_page() -> rx.Component:
                         required=True,
                         width="100%",
                         auto_complete="current-password",
+                        aria_invalid=rx.cond(LoginState.error != "", "true", "false"),
+                        aria_describedby="login-error",
                     ),
                     rx.link(
                         "Password dimenticata?",

@@ -14,6 +14,8 @@ import reflex as rx
 from ts_store.billing import accounts, password_reset
 from ts_store.billing.errors import InputError
 from ts_store.ui import routes
+from ts_store.ui.components.fields import field_label
+from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.messages import message_for
 
@@ -46,7 +48,7 @@ class ForgotPasswordState(rx.State):
         email = _form_text(form_data, "email")
         if email is None or not 3 <= len(email.strip()) <= EMAIL_MAX or "@" not in email:
             self.error = EMAIL_INVALID
-            return
+            return FOCUS_FIRST_INVALID
         await asyncio.to_thread(password_reset.request_reset, email)
         self.error = ""
         self.sent = True
@@ -87,13 +89,13 @@ class ResetPasswordState(rx.State):
         confirm = _form_text(form_data, "password_confirm")
         if password is None or confirm is None:
             self.error = PASSWORDS_DIFFER
-            return
+            return FOCUS_FIRST_INVALID
         if len(password) > PASSWORD_MAX:
             self.error = PASSWORD_TOO_LONG
-            return
+            return FOCUS_FIRST_INVALID
         if password != confirm:
             self.error = PASSWORDS_DIFFER
-            return
+            return FOCUS_FIRST_INVALID
         try:
             await asyncio.to_thread(password_reset.reset_password, _token(self), password)
         except password_reset.ResetLinkInvalid as exc:
@@ -101,13 +103,13 @@ class ResetPasswordState(rx.State):
             return
         except InputError as exc:
             self.error = message_for(exc)
-            return
+            return FOCUS_FIRST_INVALID
         self.error = ""
         self.done = True
 
 
 def _label(text: str, html_for: str) -> rx.Component:
-    return rx.text(text, as_="label", html_for=html_for, weight="medium")
+    return field_label(text, html_for)
 
 
 def _request_form() -> rx.Component:
@@ -128,8 +130,10 @@ def _request_form() -> rx.Component:
                 type="email",
                 required=True,
                 width="100%",
-                auto_complete="username",
+                auto_complete="email",
                 max_length=EMAIL_MAX,
+                aria_invalid=rx.cond(ForgotPasswordState.error != "", "true", "false"),
+                aria_describedby="forgot-error",
             ),
             rx.button("Invia il link", type="submit", width="100%", id="forgot-submit"),
             rx.link("Torna all'accesso", href=routes.LOGIN, size="2"),
@@ -186,11 +190,14 @@ def _new_password_form() -> rx.Component:
                 required=True,
                 width="100%",
                 auto_complete="new-password",
+                aria_invalid=rx.cond(ResetPasswordState.error != "", "true", "false"),
+                aria_describedby="reset-error reset-password-hint",
             ),
             rx.text(
                 f"Almeno {accounts.MIN_PASSWORD_LENGTH} caratteri, con lettere e numeri.",
                 size="1",
                 color_scheme="gray",
+                id="reset-password-hint",
             ),
             _label("Conferma password", "reset-password-confirm"),
             rx.input(

@@ -34,9 +34,18 @@ def _plan_card(plan: Plan, all_features: list[str]) -> rx.Component:
                     rx.icon(
                         "check" if f in features else "minus",
                         size=16,
-                        color="var(--green-9)" if f in features else "var(--gray-8)",
+                        color="var(--green-11)" if f in features else "var(--gray-11)",
+                        aria_hidden="true",
                     ),
-                    rx.text(f, size="2", color_scheme=None if f in features else "gray"),
+                    rx.text(
+                        f,
+                        rx.el.span(
+                            ": incluso" if f in features else ": non incluso",
+                            class_name="ts-sr-only",
+                        ),
+                        size="2",
+                        color_scheme=None if f in features else "gray",
+                    ),
                     spacing="2",
                     align="center",
                 )

@@ -8,6 +8,8 @@ from ts_store.billing import accounts
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import InputError
 from ts_store.ui import routes
+from ts_store.ui.components.fields import aria_props, form_field
+from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.messages import message_for
 from ts_store.ui.session import SessionState
@@ -27,7 +29,7 @@ class RegisterState(rx.State):
             )
         except InputError as exc:
             self.error_field, self.error = exc.field, message_for(exc)
-            return None
+            return FOCUS_FIRST_INVALID
         self.error_field = self.error = ""
         session_state = await self.get_state(SessionState)
         session_state._sign_in(logged_in.token)
@@ -37,23 +39,23 @@ class RegisterState(rx.State):
 def _field(
     label: str, name: str, field_type: str, autocomplete: str, hint: str = ""
 ) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, as_="label", html_for=f"register-{name}", weight="medium"),
+    input_id = f"register-{name}"
+    invalid = RegisterState.error_field == name
+    return form_field(
+        label,
         rx.input(
-            id=f"register-{name}",
+            id=input_id,
             name=name,
             type=field_type,
             required=True,
             width="100%",
             auto_complete=autocomplete,
+            **aria_props(input_id, invalid),
         ),
-        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
-        rx.cond(
-            RegisterState.error_field == name,
-            rx.text(RegisterState.error, color_scheme="red", size="2", id=f"register-{name}-error"),
-        ),
-        spacing="1",
-        width="100%",
+        input_id,
+        error=RegisterState.error,
+        invalid=invalid,
+        hint=hint,
     )
 
 
