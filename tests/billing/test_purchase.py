@@ -169,7 +169,7 @@ async def test_active_licence_is_never_bought_again(session, gateway):
     assert error.value.code == purchase.ALREADY_ACTIVE
     assert message_for(error.value) == (
         "La licenza è già attiva: non serve acquistarne un'altra. Per utenti e piano usa "
-        "«Aggiorna servizi» o «Cambia piano»."
+        "«Aggiorna utenti» o «Cambia piano»."
     )
 
 

@@ -27,7 +27,7 @@ def test_article_scenario_2_to_5_users_shows_the_rateo_and_applies(
     assert text_of(page, "#quote-net") == "30,00 €"
     assert text_of(page, "#quote-vat") == "6,60 €"
     assert text_of(page, "#quote-gross") == "36,60 €"
-    assert text_of(page, "#quote-renewal-title") == "Dal 10/12/2026 pagherai"
+    assert text_of(page, "#quote-renewal-title") == "Dal 10/12/2026 pagherai ogni mese"
     assert text_of(page, "#quote-renewal-net") == "125,00 €"
     assert text_of(page, "#quote-renewal-gross") == "152,50 €"
     screenshots(page, "aggiorna-servizi-preview")
@@ -69,7 +69,7 @@ def test_downgrade_is_scheduled_then_undone(page, running_app, article_customer)
 
     page.goto(f"{running_app.url}/myarea")
     page.wait_for_selector(".licence-scheduled")
-    assert "Dal 10/12/2026: piano Smart" in text_of(page, ".licence-scheduled")
+    assert "Modifica programmata dal 10/12/2026: piano Smart" in text_of(page, ".licence-scheduled")
 
     page.goto(f"{running_app.url}/myarea/licenza/{licence.id}")
     page.click("#undo-scheduled")

@@ -51,7 +51,7 @@ def test_trial_customer_buys_pro_annual_for_5_users(page, running_app, trial_cus
     assert text_of(page, "#purchase-net") == "1.250,00 €"
     assert text_of(page, "#purchase-vat") == "275,00 €"
     assert text_of(page, "#purchase-gross") == "1.525,00 €"
-    assert text_of(page, "#purchase-renewal-title") == "Dal 28/11/2027 pagherai"
+    assert text_of(page, "#purchase-renewal-title") == "Dal 28/11/2027 pagherai ogni anno"
     assert text_of(page, "#purchase-renewal-gross") == "1.525,00 €"
     assert "risparmi 50,00 €" in text_of(page, "#annual-saving")
     assert page.get_attribute("#compare-plans", "target") == "_blank"  # the wizard stays open

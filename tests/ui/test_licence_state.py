@@ -107,7 +107,7 @@ async def test_article_example_2_to_5_users_previewed_from_the_typed_input(artic
         "Utenti aggiunti: 3 utenti × 25,00 € × 12/30 giorni"
     ]
     assert [plain(v) for v in (view.net, view.vat, view.gross)] == ["30,00 €", "6,60 €", "36,60 €"]
-    assert view.renewal_title == "Dal 10/12/2026 pagherai"
+    assert view.renewal_title == "Dal 10/12/2026 pagherai ogni mese"
     assert plain(view.renewal_net) == "125,00 €" and tab.change.can_confirm
     assert tab.change.seat_limits == "Il piano Pro consente da 1 a 50 utenti."
 
@@ -158,7 +158,7 @@ async def test_preview_clicks_make_no_database_or_stripe_call(article, monkeypat
     finally:
         sa.event.remove(get_engine(), "before_cursor_execute", count)
     assert statements == []
-    assert tab.change.preview.renewal_title == "Dal 10/12/2026 pagherai"
+    assert tab.change.preview.renewal_title == "Dal 10/12/2026 pagherai ogni anno"
 
 
 async def test_plan_cards_mark_the_current_plan_and_explain_a_plan_too_small(session, gateway):

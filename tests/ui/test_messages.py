@@ -112,7 +112,7 @@ UNCHANGED = {
     "licence_changed": "La licenza è stata modificata in un'altra finestra. Abbiamo aggiornato "
     "i dati: controlla e conferma di nuovo.",
     "already_active": "La licenza è già attiva: non serve acquistarne un'altra. Per utenti e "
-    "piano usa «Aggiorna servizi» o «Cambia piano».",
+    "piano usa «Aggiorna utenti» o «Cambia piano».",
     "cancel_pending": "La disdetta è in corso: riattiva l'abbonamento prima di modificare "
     "utenti o piano.",
     "licence_not_active": "La licenza non è attiva: utenti e piano si modificano solo su una "

@@ -190,6 +190,12 @@ async def test_replacement_on_a_past_due_licence_reactivates_it(session, gateway
     await renewals.renew_due(TODAY, gateway)
     tab = Tab(_login(session, customer), PaymentMethodsState)
     await tab.send(PaymentMethodsState.load)
+    [unpaid] = tab.state.unpaid  # the declined renewal is shown where the card is fixed
+    assert unpaid.pay_label == "Aggiorna la carta e paga 61,00\xa0€"
+    assert (
+        f"rifiutata per il rinnovo di 61,00\xa0€ (IVA inclusa) della licenza n. {licence.id}"
+        in (unpaid.text)
+    )
     await _start(tab)
     await confirm_setup_intent_with_card(
         stripe_settings, tab.state._setup_intent_id, "4242424242424242"
@@ -200,6 +206,7 @@ async def test_replacement_on_a_past_due_licence_reactivates_it(session, gateway
         "Carta sostituita: ora usiamo Visa •••• 4242. "
         "Il rinnovo non pagato è stato addebitato: la licenza è di nuovo attiva."
     )
+    assert tab.state.unpaid == []
     session.expire_all()
     assert licences.get_licence(session, licence.id).status == "active"
 

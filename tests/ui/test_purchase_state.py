@@ -273,13 +273,13 @@ async def test_live_summary_follows_users_plan_and_cycle_to_the_cent(page):
         "275,00 €",
         "1.525,00 €",
     )
-    assert view.renewal_title == "Dal 28/11/2027 pagherai"
+    assert view.renewal_title == "Dal 28/11/2027 pagherai ogni anno"
     assert "risparmi 50,00 €" in plain(page.configure.annual_saving)
 
     await page.send(ConfigureStep.set_cycle, "monthly")
     assert plain((page.configure.preview.gross, page.configure.preview.renewal_title)) == (
         "152,50 €",
-        "Dal 28/12/2026 pagherai",
+        "Dal 28/12/2026 pagherai ogni mese",
     )
     await page.send(ConfigureStep.add_seat)
     assert plain(page.configure.preview.net) == "150,00 €"  # 6 × 25,00 €

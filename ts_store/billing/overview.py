@@ -66,6 +66,9 @@ class LicenceOverview:
     suspends_on: date | None = None
     open_amount_net_cents: int | None = None
     open_amount_gross_cents: int | None = None
+    # The configuration a scheduled change applies at period end, also while in disdetta (then
+    # `renewal` is None: nothing renews unless the customer reactivates).
+    scheduled: Renewal | None = None
 
 
 def current_configuration(licence: Licence) -> Configuration | None:
@@ -118,9 +121,12 @@ def overview(licence: Licence, today: date, catalog: Catalog | None = None) -> L
     target = renewal_configuration(licence)
     paid = status in PAID_STATUSES
     renewing = status == LicenceStatus.ACTIVE and not licence.cancel_at_period_end
-    charge = _renewal_charge_or_none(licence, catalog) if renewing else None
+    # The next period's amount, also while in disdetta (then shown only as the scheduled
+    # change that would apply if the customer reactivates, never as a renewal).
+    charge = _renewal_charge_or_none(licence, catalog) if paid else None
+    next_period = None
     if charge is not None and target is not None and licence.period_end:
-        renewal = Renewal(
+        next_period = Renewal(
             on=licence.period_end,
             plan_name=_plan_name(catalog, target.plan),
             cycle=target.cycle,
@@ -129,6 +135,9 @@ def overview(licence: Licence, today: date, catalog: Catalog | None = None) -> L
             vat_cents=charge.charge_now.vat_cents,
             gross_cents=charge.charge_now.gross_cents,
         )
+    if renewing:
+        renewal = next_period
+    scheduled_change = paid and has_scheduled_change(licence)
     ended_on = licence.ended_on
     if status == LicenceStatus.TRIAL_EXPIRED and ended_on is None:
         ended_on = licence.trial_ends_on
@@ -151,7 +160,8 @@ def overview(licence: Licence, today: date, catalog: Catalog | None = None) -> L
         ended_on=ended_on,
         retention_until=retention_until(ended_on, catalog.retention_days) if ended_on else None,
         renewal=renewal,
-        scheduled_change=paid and has_scheduled_change(licence),
+        scheduled_change=scheduled_change,
+        scheduled=next_period if scheduled_change else None,
         cancel_at_period_end=licence.cancel_at_period_end,
         can_purchase=can_purchase(status, ended_on, today, catalog.retention_days),
         can_change=can_change(status, licence.cancel_at_period_end),

@@ -22,7 +22,7 @@ STATUS_LABELS: dict[LicenceStatus, str] = {
     LicenceStatus.TRIAL: "In prova",
     LicenceStatus.TRIAL_EXPIRED: "Prova scaduta",
     LicenceStatus.ACTIVE: "Attiva",
-    LicenceStatus.PAST_DUE: "Pagamento non riuscito",
+    LicenceStatus.PAST_DUE: "Insoluta",  # a renewal not paid yet (docs/glossary.md)
     LicenceStatus.SUSPENDED: "Sospesa",
     LicenceStatus.CANCELLED: "Terminata",
 }

@@ -156,7 +156,7 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "operation_invalid": "Operazione non valida.",
     # --- purchase ---
     "already_active": "La licenza è già attiva: non serve acquistarne un'altra. Per utenti e "
-    "piano usa «Aggiorna servizi» o «Cambia piano».",
+    "piano usa «Aggiorna utenti» o «Cambia piano».",
     "billing_profile_missing": "I tuoi dati: completa i dati di fatturazione prima di acquistare.",
     "licence_suspended": "La licenza è sospesa per un rinnovo non pagato: non serve "
     "acquistarne un'altra. Sostituisci la carta in «Metodi di pagamento» e il rinnovo viene "

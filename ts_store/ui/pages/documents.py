@@ -153,28 +153,24 @@ def _table() -> rx.Component:
             rx.table.row(
                 *[
                     rx.table.column_header_cell(h)
-                    for h in (
-                        "Documento",
-                        "Data",
-                        "Descrizione",
-                        "Imponibile",
-                        "IVA",
-                        "Totale",
-                        "",
-                    )
-                ]
+                    for h in ("Documento", "Data", "Descrizione", "Imponibile", "IVA", "Totale")
+                ],
+                rx.table.column_header_cell(rx.el.span("Azioni", class_name="ts-sr-only")),
             )
         ),
         rx.table.body(
             rx.foreach(
                 DocumentsState.rows,
                 lambda row: rx.table.row(
-                    rx.table.cell(rx.text(row.kind_label, " n. ", row.number)),
-                    rx.table.cell(row.date),
-                    rx.table.cell(row.description),
-                    rx.table.cell(row.net),
-                    rx.table.cell(row.vat),
-                    rx.table.cell(rx.text.strong(row.gross)),
+                    rx.table.cell(
+                        rx.text(row.kind_label, " n. ", row.number),
+                        custom_attrs=_label("Documento"),
+                    ),
+                    rx.table.cell(row.date, custom_attrs=_label("Data")),
+                    rx.table.cell(row.description, custom_attrs=_label("Descrizione")),
+                    rx.table.cell(row.net, custom_attrs=_label("Imponibile")),
+                    rx.table.cell(row.vat, custom_attrs=_label("IVA")),
+                    rx.table.cell(rx.text.strong(row.gross), custom_attrs=_label("Totale")),
                     rx.table.cell(
                         rx.hstack(
                             rx.button(
@@ -199,7 +195,9 @@ def _table() -> rx.Component:
                                 aria_label="Scarica XML " + row.title,
                                 id="xml-" + row.number.replace("/", "-"),
                             ),
-                        )
+                            wrap="wrap",
+                        ),
+                        custom_attrs=_label(""),
                     ),
                     class_name="document-row",
                 ),
@@ -207,7 +205,13 @@ def _table() -> rx.Component:
         ),
         width="100%",
         variant="surface",
+        class_name="ts-stack-table",
     )
+
+
+def _label(text: str) -> dict:
+    """On a phone each row becomes a card whose cells name themselves (assets/a11y.css)."""
+    return {"data-label": text}
 
 
 def _detail() -> rx.Component:
@@ -284,7 +288,7 @@ def documents_page() -> rx.Component:
             rx.cond(
                 DocumentsState.rows.length() > 0,
                 rx.vstack(
-                    rx.box(_table(), overflow_x="auto", width="100%"),
+                    rx.box(_table(), width="100%"),
                     _detail(),
                     spacing="4",
                     width="100%",

@@ -11,9 +11,10 @@ from ts_store.domain.lifecycle import PAID_STATUSES, LicenceStatus
 from ts_store.domain.periods import Cycle
 from ts_store.ui import routes
 from ts_store.ui.components.layout import page_shell
+from ts_store.ui.components.quote_summary import AUTO_RENEWAL, CADENCES
 from ts_store.ui.formatting import format_cents, format_date, format_users
 from ts_store.ui.session import SessionState, customer_id_of
-from ts_store.ui.theme import STATUS_COLORS
+from ts_store.ui.theme import status_color
 
 CYCLE_LABELS = {Cycle.MONTHLY: "mensile", Cycle.ANNUAL: "annuale"}
 
@@ -51,7 +52,7 @@ def licence_actions(view: LicenceOverview) -> tuple[MenuAction | None, list[Menu
     if view.can_change:
         actions += [
             MenuAction(
-                "Aggiorna servizi", routes.licence_url(view.id, "utenti"), f"action-seats-{view.id}"
+                "Aggiorna utenti", routes.licence_url(view.id, "utenti"), f"action-seats-{view.id}"
             ),
             MenuAction(
                 "Cambia piano", routes.licence_url(view.id, "piano"), f"action-plan-{view.id}"
@@ -153,27 +154,44 @@ def _suspended_notes(view: LicenceOverview) -> list[str]:
     return notes
 
 
+def describe_renewal(view: LicenceOverview) -> str:
+    """'Prossimo rinnovo il …: 50,00 € + IVA (61,00 € IVA inclusa) ogni mese. Rinnovo
+    automatico, disdici quando vuoi.' — the amount from the domain's renewal quote."""
+    if view.renewal is None:
+        return ""
+    return (
+        f"Prossimo rinnovo il {format_date(view.renewal.on)}: "
+        f"{format_cents(view.renewal.net_cents)} + IVA "
+        f"({format_cents(view.renewal.gross_cents)} IVA inclusa) "
+        f"{CADENCES[view.renewal.cycle]}. {AUTO_RENEWAL}"
+    )
+
+
+def describe_scheduled(view: LicenceOverview) -> str:
+    """The scheduled change, the same on MyArea and on the licence page; in disdetta it says
+    that it applies only if the customer reactivates."""
+    change = view.scheduled
+    if change is None:
+        return ""
+    what = f"piano {change.plan_name}, {format_users(change.seats)}, {CYCLE_LABELS[change.cycle]}"
+    if view.cancel_at_period_end:
+        return (
+            f"Modifica programmata dal {format_date(change.on)} ({what}): non si applica perché "
+            "la licenza è in disdetta; torna valida se riattivi l'abbonamento."
+        )
+    return f"Modifica programmata dal {format_date(change.on)}: {what}"
+
+
 def to_card(view: LicenceOverview) -> LicenceCard:
     primary, actions = licence_actions(view)
-    renewal = ""
-    scheduled = ""
-    if view.renewal is not None:
-        renewal = (
-            f"Prossimo rinnovo il {format_date(view.renewal.on)}: "
-            f"{format_cents(view.renewal.net_cents)} + IVA "
-            f"({format_cents(view.renewal.gross_cents)} IVA inclusa)"
-        )
-        if view.scheduled_change:
-            scheduled = (
-                f"Dal {format_date(view.renewal.on)}: piano {view.renewal.plan_name}, "
-                f"{format_users(view.renewal.seats)}, {CYCLE_LABELS[view.renewal.cycle]}"
-            )
+    renewal = describe_renewal(view)
+    scheduled = describe_scheduled(view)
     return LicenceCard(
         licence_id=view.id,
         product=view.product,
         status=str(view.status),
         status_label=view.status_label,
-        status_color=STATUS_COLORS.get(str(view.status), "gray"),
+        status_color=status_color(view.status, view.cancel_at_period_end),
         configuration=describe_configuration(view),
         notes=describe_notes(view),
         renewal=renewal,
@@ -211,7 +229,15 @@ def _menu(card: LicenceCard) -> rx.Component:
             rx.foreach(
                 card.actions,
                 lambda action: rx.menu.item(
-                    action.label, on_click=rx.redirect(action.href), id=action.action_id
+                    rx.link(
+                        action.label,
+                        href=action.href,
+                        id=action.action_id,
+                        underline="none",
+                        color_scheme="gray",
+                        high_contrast=True,
+                    ),
+                    as_child=True,
                 ),
             )
         ),
@@ -231,6 +257,7 @@ def licence_card(card: LicenceCard) -> rx.Component:
                 rx.badge(
                     card.status_label,
                     color_scheme=card.status_color,
+                    high_contrast=True,
                     size="2",
                     class_name="licence-status",
                 ),
@@ -251,10 +278,13 @@ def licence_card(card: LicenceCard) -> rx.Component:
             rx.hstack(
                 rx.cond(
                     card.primary_action,
-                    rx.button(
-                        card.primary_action.label,
-                        on_click=rx.redirect(card.primary_action.href),
-                        id=card.primary_action.action_id,
+                    rx.button(  # a link drawn as a button: it goes to a page
+                        rx.link(
+                            card.primary_action.label,
+                            href=card.primary_action.href,
+                            id=card.primary_action.action_id,
+                        ),
+                        as_child=True,
                     ),
                 ),
                 rx.cond(card.actions.length() > 0, _menu(card)),
@@ -267,6 +297,25 @@ def licence_card(card: LicenceCard) -> rx.Component:
         width="100%",
         id=f"licence-{card.licence_id}",
         class_name="licence-card",
+    )
+
+
+def _no_licences() -> rx.Component:
+    """No licence: say so; the product team gets its own pages instead of an empty list."""
+    return rx.vstack(
+        rx.text("Non ci sono licenze di CRM in Cloud su questo account.", id="no-licences"),
+        rx.cond(
+            SessionState.is_product_team,
+            rx.hstack(
+                rx.link("Laboratorio prezzi", href=routes.LAB, class_name="ts-tap"),
+                rx.link("Fatture elettroniche", href=routes.EINVOICES, class_name="ts-tap"),
+                rx.link("Posta inviata", href=routes.SENT_MAIL, class_name="ts-tap"),
+                spacing="4",
+                wrap="wrap",
+                id="team-links",
+            ),
+        ),
+        spacing="2",
     )
 
 
@@ -283,7 +332,11 @@ def myarea_page() -> rx.Component:
         ),
         rx.cond(
             MyAreaState.loaded,
-            rx.vstack(rx.foreach(MyAreaState.cards, licence_card), spacing="4", width="100%"),
+            rx.cond(
+                MyAreaState.cards.length() > 0,
+                rx.vstack(rx.foreach(MyAreaState.cards, licence_card), spacing="4", width="100%"),
+                _no_licences(),
+            ),
             rx.center(rx.spinner(size="3"), width="100%", padding="2rem"),
         ),
         title="I miei abbonamenti",

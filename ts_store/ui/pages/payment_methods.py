@@ -7,10 +7,14 @@ card as it was.
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from ts_store.billing import cards, charging
 from ts_store.billing.errors import UseCaseError
+from ts_store.billing.overview import LicenceOverview, licences_overview
+from ts_store.domain.lifecycle import LicenceStatus
 from ts_store.domain.operations import OperationStatus
 from ts_store.ui import routes
 from ts_store.ui.components.layout import page_shell
@@ -20,7 +24,7 @@ from ts_store.ui.components.stripe_card import (
     confirm_setup,
     mount_card,
 )
-from ts_store.ui.formatting import brand_label
+from ts_store.ui.formatting import brand_label, format_cents, format_date
 from ts_store.ui.messages import decline_text, message_for, result_text
 from ts_store.ui.session import customer_id_of
 
@@ -31,6 +35,40 @@ def browser_error_message(result: dict) -> str:
     if not code and "authenticat" in str(result.get("message") or "").lower():
         code = "setup_intent_authentication_failure"
     return decline_text(code or None, code or None)
+
+
+@dataclasses.dataclass
+class UnpaidRenewal:
+    """A past-due or suspended licence, shown where the customer fixes it: the card."""
+
+    licence_id: int = 0
+    text: str = ""
+    pay_label: str = ""
+
+
+def unpaid_renewal(view: LicenceOverview) -> UnpaidRenewal | None:
+    """The declined renewal of `view`, worded with its amount (from the domain's renewal quote)."""
+    if view.status not in (LicenceStatus.PAST_DUE, LicenceStatus.SUSPENDED):
+        return None
+    amount = (
+        format_cents(view.open_amount_gross_cents)
+        if view.open_amount_gross_cents is not None
+        else ""
+    )
+    owed = f"il rinnovo di {amount} (IVA inclusa)" if amount else "il rinnovo"
+    if view.status == LicenceStatus.SUSPENDED:
+        since = f" dal {format_date(view.suspended_on)}" if view.suspended_on else ""
+        text = (
+            f"La licenza n. {view.id} è sospesa{since}: la carta attuale è stata rifiutata per "
+            f"{owed}."
+        )
+    else:
+        retry = (
+            f" Nuovo tentativo il {format_date(view.next_retry_on)}." if view.next_retry_on else ""
+        )
+        text = f"La carta attuale è stata rifiutata per {owed} della licenza n. {view.id}.{retry}"
+    label = f"Aggiorna la carta e paga {amount}" if amount else "Aggiorna la carta e paga"
+    return UnpaidRenewal(licence_id=view.id, text=text, pay_label=label)
 
 
 class PaymentMethodsState(rx.State):
@@ -47,6 +85,7 @@ class PaymentMethodsState(rx.State):
     busy: bool = False
     message: str = ""
     message_ok: bool = False
+    unpaid: list[UnpaidRenewal] = []
 
     @rx.event
     async def load(self):
@@ -60,6 +99,9 @@ class PaymentMethodsState(rx.State):
         return None
 
     def _show_card(self, customer_id: int) -> None:
+        self.unpaid = [
+            due for view in licences_overview(customer_id) if (due := unpaid_renewal(view))
+        ]
         card = cards.card_on_file(customer_id)
         self.has_card = card is not None
         if card is not None:
@@ -174,6 +216,29 @@ class PaymentMethodsState(rx.State):
         self.message = f"{message} La carta attuale resta invariata."
 
 
+def _unpaid(due: UnpaidRenewal) -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("triangle_alert")),
+        rx.vstack(
+            rx.callout.text(due.text),
+            rx.cond(
+                ~PaymentMethodsState.replacing,
+                rx.button(
+                    due.pay_label,
+                    on_click=PaymentMethodsState.start_replacement,
+                    color_scheme="red",
+                    id="pay-unpaid-" + due.licence_id.to_string(),
+                ),
+            ),
+            spacing="2",
+            align="start",
+        ),
+        color_scheme="red",
+        id="unpaid-" + due.licence_id.to_string(),
+        class_name="unpaid-renewal",
+    )
+
+
 def _current_card() -> rx.Component:
     return rx.card(
         rx.cond(
@@ -245,6 +310,7 @@ def payment_methods_page() -> rx.Component:
         rx.cond(
             PaymentMethodsState.loaded,
             rx.vstack(
+                rx.foreach(PaymentMethodsState.unpaid, _unpaid),
                 _current_card(),
                 rx.cond(
                     PaymentMethodsState.message != "",

@@ -146,7 +146,12 @@ def _mail_card(row: MailRow) -> rx.Component:
             rx.hstack(
                 rx.text(row.subject, weight="bold", class_name="mail-subject"),
                 rx.spacer(),
-                rx.badge(row.status_label, color_scheme=row.status_color, class_name="mail-status"),
+                rx.badge(
+                    row.status_label,
+                    color_scheme=row.status_color,
+                    high_contrast=True,
+                    class_name="mail-status",
+                ),
                 width="100%",
                 align="start",
                 wrap="wrap",
