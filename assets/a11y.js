@@ -36,6 +36,22 @@
     setTimeout(function () { focusHeading(null); }, 50);
   };
 
+  // After a confirm: the message that says what happened (role=status), read at once.
+  window.tsFocusElement = function (selector) {
+    setTimeout(function () {
+      whenReady(
+        function () { return document.querySelector(selector); },
+        function (element) {
+          if (!element) return;
+          if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+          element.focus({ preventScroll: true });
+          element.scrollIntoView({ block: "center" });
+        },
+        0
+      );
+    }, 50);
+  };
+
   window.tsFocusFirstInvalid = function () {
     setTimeout(function () {
       whenReady(
