@@ -76,9 +76,26 @@
       el.setAttribute("tabindex", "0");
     });
   }
+  // A wizard step changes the h1's text ("Acquista ora · 2 di 4: …") without a route change:
+  // focus goes to it and the page scrolls to the top, as after a route change.
+  var heading = null;
+  var headingText = null;
+  function headingChanged() {
+    var h1 = document.querySelector("main h1");
+    if (!h1) return;
+    var text = h1.textContent;
+    if (h1 === heading && headingText !== null && text !== headingText) {
+      h1.setAttribute("tabindex", "-1");
+      window.scrollTo(0, 0);
+      h1.focus({ preventScroll: true });
+    }
+    heading = h1;
+    headingText = text;
+  }
   new MutationObserver(function () {
+    headingChanged();
     if (scrollCheck === null) scrollCheck = setTimeout(focusableScrollAreas, 300);
-  }).observe(document.documentElement, { childList: true, subtree: true });
+  }).observe(document.documentElement, { childList: true, subtree: true, characterData: true });
 
   // The users field: ArrowUp/ArrowDown press its "+"/"−" button (the same server event, so the
   // quote and its limits stay the backend's), focus stays in the field.

@@ -64,7 +64,7 @@ def _login_as_product_team(page, app, email: str) -> None:
     page.fill("#login-email", email)
     page.fill("#login-password", PASSWORD)
     page.click("#login-submit")
-    page.wait_for_url("**/myarea")
+    page.wait_for_url("**/laboratorio")  # the product team lands on its own page
 
 
 def _renew(app, settings, today: date) -> str:

@@ -182,7 +182,7 @@ def test_posta_inviata_shows_the_rendered_email_to_the_product_team_only(
     page.fill("#login-email", team.email)
     page.fill("#login-password", PASSWORD)
     page.click("#login-submit")
-    page.wait_for_url("**/myarea")
+    page.wait_for_url("**/laboratorio")
     page.goto(f"{running_app.url}/posta-inviata")
     page.wait_for_selector(".mail-row")
     row = page.locator(".mail-row", has_text=customer.email).first

@@ -32,6 +32,8 @@ def _to_card_step(page, app, customer, trial) -> None:
     _fill_profile(page)
     page.click("#profile-submit")
     page.wait_for_selector("#purchase-seats")
+    page.click("#purchase-cycle-annual")
+    wait_for_text(page, "#purchase-renewal-title", "ogni anno")
 
 
 def test_trial_customer_buys_pro_annual_for_5_users(page, running_app, trial_customer):
@@ -46,6 +48,9 @@ def test_trial_customer_buys_pro_annual_for_5_users(page, running_app, trial_cus
 
     page.wait_for_selector("#purchase-seats")
     page.fill("#purchase-seats", "5")
+    wait_for_text(page, "#purchase-gross", "152,50")  # monthly is pre-selected
+    assert text_of(page, "#purchase-bar-renewal") == "poi 152,50 € ogni mese"
+    page.click("#purchase-cycle-annual")
     wait_for_text(page, "#purchase-gross", "1.525,00")
     assert text_of(page, ".purchase-line") == "Piano Pro: 5 utenti × 250,00 €"
     assert text_of(page, "#purchase-net") == "1.250,00 €"
@@ -167,7 +172,7 @@ def test_charge_declined_at_conferma_then_a_3d_secure_card_buys(page, running_ap
     page.wait_for_selector("text=Complete authentication")  # now for the off-session payment
     screenshots(page, "purchase-3d-secure")
     page.reload()  # the bank's window is lost with the page: the payment waits, not failed
-    wait_for_text(page, "#purchase-error", "premi «Acquista e attiva» per completarla")
+    wait_for_text(page, "#purchase-error", "premi «Paga e attiva» per completarla")
     page.click("#confirm-purchase")  # reopens the bank's check for the same payment
     page.click("text=Complete authentication")
 

@@ -177,6 +177,29 @@ async def test_plan_cards_mark_the_current_plan_and_explain_a_plan_too_small(ses
     )
 
 
+async def test_business_with_2_users_offers_its_3_users_instead_of_a_dead_end(article):
+    _, _, tab = article  # Pro, 2 users; Business needs at least 3
+    by_code = {choice.code: choice for choice in tab.change.plan_choices}
+    assert by_code["business"].choose_label == "Passa a Business con 3 utenti"
+    assert by_code["smart"].choose_label == "Scegli"
+    await tab.send(ChangeState.choose_plan, "business")
+    assert tab.change.seats_input == "3" and tab.change.preview_error == ""
+    assert tab.change.can_confirm
+    assert plain(tab.change.confirm_label) == "Paga 34,16 € e passa a Business"
+
+
+async def test_zero_users_says_the_minimum_instead_of_a_silent_grey_button(article):
+    _, _, tab = article
+    await tab.send(ChangeState.set_seats, "0")
+    assert tab.change.preview_error == "Numero utenti: il piano Pro richiede almeno 1 utente."
+    assert not tab.change.can_confirm
+    await tab.send(ChangeState.set_seats, "2")  # the licence as it is: nothing to confirm
+    assert tab.change.confirm_hint.startswith("Nessuna modifica da confermare")
+    await tab.send(ChangeState.set_seats, "5")
+    assert tab.change.confirm_hint == ""
+    assert plain(tab.change.confirm_label) == "Paga 36,60 € e aggiungi 3 utenti"
+
+
 async def test_upgrade_now_and_cycle_change_at_renewal_in_one_preview(article):
     _, _, tab = article
     await tab.send(ChangeState.choose_plan, "business")
@@ -283,7 +306,9 @@ async def test_downgrade_scheduled_then_undone(session, article):
     _, licence, tab = article
     await tab.send(ChangeState.choose_plan, "smart")
     await tab.send(ChangeState.confirm_change)
-    assert tab.state.result_message == "Modifica salvata."
+    assert tab.state.result_message.startswith(
+        "Modifica salvata. Dal 10/12/2026 la licenza passa a: piano Smart, 2 utenti"
+    )  # what and from when, not just "Modifica salvata."
     assert tab.state.scheduled_text.startswith("Modifica programmata dal 10/12/2026: piano Smart")
     assert _stored(session, licence.id).plan == "pro"
 

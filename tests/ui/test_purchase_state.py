@@ -132,8 +132,10 @@ async def page(session, trial) -> Page:
 
 
 async def _to_configuration(page: Page) -> None:
+    """Through 'I tuoi dati', then annual billing chosen (monthly is pre-selected)."""
     await page.send(ProfileStep.submit_profile, dict(VALID_BILLING))
     assert page.state.step == CONFIGURE
+    await page.send(ConfigureStep.set_cycle, "annual")
 
 
 async def _to_card_step(page: Page) -> list:
@@ -176,7 +178,8 @@ async def test_load_starts_at_i_tuoi_dati_prefilled_from_the_account(page):
     assert profile["invoice_email"].endswith("@example.it")
     assert profile["vat_number"] == ""
     assert [option.code for option in configure.plan_options] == ["smart", "pro", "business"]
-    assert (configure.plan, configure.cycle, configure.seats_input) == ("pro", "annual", "1")
+    # monthly pre-selected: the smaller commitment unless the customer chooses annual
+    assert (configure.plan, configure.cycle, configure.seats_input) == ("pro", "monthly", "1")
 
 
 async def test_load_prefills_a_stored_billing_profile(session, trial):

@@ -158,18 +158,26 @@ def footer() -> rx.Component:
 
 
 def page_shell(
-    *children: rx.Component, title: str, logged_in: bool = True, current: str | None = None
+    *children: rx.Component,
+    title: str,
+    logged_in: bool = True,
+    current: str | None = None,
+    heading: rx.Var | None = None,
 ) -> rx.Component:
     """Every page: header (skip link, nav marking `current`, by default the nav entry named
     like the title), the one h1 and the content in <main>, footer; fits 390 px and 1280 px.
-    A logged-out page shows the customer's nav anyway when a session exists (e.g. /piani)."""
+    A logged-out page shows the customer's nav anyway when a session exists (e.g. /piani).
+    `heading` replaces the title in the h1 when it changes within the page (the wizard's step):
+    assets/a11y.js moves focus to the h1 when its text changes."""
     if current is None:
         current = next((href for label, href, _ in NAV_LINKS if label == title), None)
     return rx.box(
         header(logged_in, current),
         rx.el.main(
             rx.vstack(
-                rx.heading(title, size="7", as_="h1", id="page-title"),
+                rx.heading(
+                    heading if heading is not None else title, size="7", as_="h1", id="page-title"
+                ),
                 *children,
                 spacing="5",
                 width="100%",

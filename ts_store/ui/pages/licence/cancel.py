@@ -7,6 +7,7 @@ import reflex as rx
 
 from ts_store.billing import changes
 from ts_store.billing.errors import ConflictError, UseCaseError
+from ts_store.ui.components.fields import field_label
 from ts_store.ui.messages import message_for
 from ts_store.ui.pages.licence.change import ChangeState
 from ts_store.ui.pages.licence.state import LicenceState
@@ -71,19 +72,14 @@ def _cancel_form() -> rx.Component:
                 "fino alla fine del periodo.",
                 size="2",
             ),
-            rx.text("Motivo (facoltativo)", weight="medium"),
-            rx.select(
-                list(changes.CANCEL_REASONS),
+            field_label("Motivo (facoltativo)", "cancel-reason"),
+            rx.select.root(
+                rx.select.trigger(placeholder="Scegli un motivo", id="cancel-reason"),
+                rx.select.content(*[rx.select.item(r, value=r) for r in changes.CANCEL_REASONS]),
                 name="reason",
-                placeholder="Scegli un motivo",
-                id="cancel-reason",
             ),
-            rx.text_area(
-                name="note",
-                placeholder="Vuoi dirci di più? (facoltativo)",
-                id="cancel-note",
-                width="100%",
-            ),
+            field_label("Vuoi dirci di più? (facoltativo)", "cancel-note"),
+            rx.text_area(name="note", id="cancel-note", width="100%"),
             rx.button("Conferma disdetta", type="submit", color_scheme="red", id="confirm-cancel"),
             spacing="3",
             width="100%",

@@ -18,9 +18,15 @@ from ts_store.domain.operations import OperationStatus
 from ts_store.domain.periods import Cycle
 from ts_store.ui import routes
 from ts_store.ui.charge_flow import ChargeFlow, Outcome, outcome_of
-from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
+from ts_store.ui.components.focus import focus_element
+from ts_store.ui.components.quote_summary import (
+    QuoteView,
+    action_bar,
+    quote_summary,
+    quote_view,
+)
 from ts_store.ui.components.seat_stepper import next_seat_count
-from ts_store.ui.formatting import format_cents
+from ts_store.ui.formatting import format_cents, format_users
 from ts_store.ui.messages import message_for, result_text, text
 from ts_store.ui.pages.licence.state import LicenceState
 from ts_store.ui.session import customer_id_of
@@ -36,6 +42,7 @@ class PlanChoice:
     selectable: bool = True
     reason: str = ""
     is_current: bool = False
+    choose_label: str = "Scegli"  # "Passa a Business con 3 utenti" when it needs more users
 
 
 class ChangeState(ChargeFlow, LicenceState):
@@ -49,6 +56,8 @@ class ChangeState(ChargeFlow, LicenceState):
     preview: QuoteView = QuoteView()
     preview_error: str = ""
     can_confirm: bool = False
+    confirm_label: str = "Conferma modifica"
+    confirm_hint: str = ""  # why "Conferma" is disabled, when the preview does not say it
     busy: bool = False
 
     def _start(self, snapshot: LicenceSnapshot) -> None:
@@ -72,6 +81,14 @@ class ChangeState(ChargeFlow, LicenceState):
             self.preview_error = "Numero utenti: inserisci un numero intero."
             self.can_confirm = False
             return
+        plan = catalog.plan(self.target_plan) if catalog.has_plan(self.target_plan) else None
+        if plan is not None and int(text) < plan.min_seats:  # e.g. 0: say why, no grey button
+            self.preview_error = (
+                f"Numero utenti: il piano {plan.name} richiede almeno "
+                f"{format_users(plan.min_seats)}."
+            )
+            self.can_confirm = False
+            return
         target = changes.target_of(
             snapshot, plan=self.target_plan, cycle=Cycle(self.target_cycle), seats=int(text)
         )
@@ -88,6 +105,12 @@ class ChangeState(ChargeFlow, LicenceState):
             and result.at_renewal.configuration == snapshot.renewal
         )
         self.can_confirm = not unchanged and not self.refusal
+        self.confirm_hint = (
+            "Nessuna modifica da confermare: cambia gli utenti, il piano o la fatturazione."
+            if unchanged
+            else ""
+        )
+        self.confirm_label = _confirm_label(snapshot, result, self.preview, catalog)
 
     def _show_plan_choices(self) -> None:
         """What depends on the plan only: recomputed when the plan changes, not on every click."""
@@ -105,6 +128,11 @@ class ChangeState(ChargeFlow, LicenceState):
                 annual=f"{format_cents(p.annual_cents)} per utente all'anno",
                 limits=f"Da {p.min_seats} a {p.max_seats} utenti",
                 selectable=p.max_seats >= snapshot.current.seats,
+                choose_label=(
+                    f"Passa a {p.name} con {format_users(p.min_seats)}"
+                    if p.min_seats > snapshot.current.seats
+                    else "Scegli"
+                ),
                 reason=(
                     ""
                     if p.max_seats >= snapshot.current.seats
@@ -143,8 +171,15 @@ class ChangeState(ChargeFlow, LicenceState):
 
     @rx.event
     def choose_plan(self, code: str):
-        if self._priced(str(code), self.target_cycle).has_plan(str(code)):
+        """A plan that needs more users than typed comes with its minimum ("Passa a Business
+        con 3 utenti"): the tab has no users field, so it must not be a dead end."""
+        catalog = self._priced(str(code), self.target_cycle)
+        if catalog.has_plan(str(code)):
             self.target_plan = str(code)
+            minimum = catalog.plan(self.target_plan).min_seats
+            typed = self.seats_input.strip()
+            if not typed.isdigit() or int(typed) < minimum:
+                self.seats_input = str(minimum)
             self._show_plan_choices()
             self._recalculate()
 
@@ -182,11 +217,15 @@ class ChangeState(ChargeFlow, LicenceState):
             )
         except ConflictError as exc:
             await self._failed(customer_id, message_for(exc), reload=True)
+            yield focus_element("#licence-result")
             return
         except (InputError, NotAllowed) as exc:
             await self._failed(customer_id, message_for(exc), reload=False)
+            yield focus_element("#licence-result")
             return
-        yield await self._on_charge_result(customer_id, result)
+        next_step = await self._on_charge_result(customer_id, result)
+        # The bank's check in the page, or the outcome, focused so that it is read at once.
+        yield next_step if next_step is not None else focus_element("#licence-result")
 
     async def _on_charge_result(self, customer_id: int, result: charging.ChargeResult):
         if outcome_of(result) == Outcome.AUTHENTICATE:
@@ -196,11 +235,14 @@ class ChangeState(ChargeFlow, LicenceState):
         self._pending_operation_id = 0
         self.busy = False
         if outcome_of(result) == Outcome.DONE:
+            # A reduction or a change at renewal: say what and from when, and that it can be
+            # undone (the quote's own words).
+            scheduled = f"Modifica salvata. {self.preview.scheduled_note}".strip()
             await self._after_success(
                 customer_id,
                 f"Modifica applicata. Fattura n. {result.document_number} emessa."
                 if result.document_number
-                else "Modifica salvata.",
+                else scheduled,
             )
             return None
         key = self._operation_key
@@ -219,23 +261,48 @@ class ChangeState(ChargeFlow, LicenceState):
         await self._failed(customer_id, message_for(error), reload=False)
 
 
+def _confirm_label(snapshot: LicenceSnapshot, result, view: QuoteView, catalog) -> str:
+    """The confirm button says what happens: 'Paga 36,60 € e aggiungi 3 utenti'."""
+    if not view.charges_today:
+        return "Conferma modifica" if not result.scheduled else "Programma la modifica"
+    added = result.effective_now.seats - snapshot.current.seats
+    if result.effective_now.plan == snapshot.current.plan and added > 0:
+        return f"Paga {view.gross} e aggiungi {format_users(added)}"
+    plan = catalog.plan(result.effective_now.plan).name
+    return f"Paga {view.gross} e passa a {plan}"
+
+
 def preview_and_confirm() -> rx.Component:
-    """The quote of the edited target and its confirm button (both change tabs)."""
+    """The quote of the edited target and its confirm button (both change tabs); on a phone the
+    button, today's total and the renewal stay at the bottom of the screen."""
     return rx.vstack(
         rx.cond(
             ChangeState.preview_error != "",
             rx.callout(
-                ChangeState.preview_error, icon="info", color_scheme="orange", id="preview-error"
+                ChangeState.preview_error,
+                icon="info",
+                color_scheme="orange",
+                id="preview-error",
+                role="alert",
             ),
             quote_summary(ChangeState.preview, prefix="quote"),
         ),
-        rx.button(
-            "Conferma modifica",
-            on_click=ChangeState.confirm_change,
-            disabled=~ChangeState.can_confirm | ChangeState.busy,
-            loading=ChangeState.busy,
-            size="3",
-            id="confirm-change",
+        rx.cond(
+            ChangeState.confirm_hint != "",
+            rx.text(ChangeState.confirm_hint, size="2", color_scheme="gray", id="confirm-hint"),
+        ),
+        action_bar(
+            ChangeState.preview,
+            rx.button(
+                ChangeState.confirm_label,
+                on_click=ChangeState.confirm_change,
+                disabled=~ChangeState.can_confirm | ChangeState.busy,
+                loading=ChangeState.busy,
+                size="3",
+                id="confirm-change",
+                aria_describedby="confirm-hint",
+            ),
+            prefix="quote",
         ),
         spacing="3",
         width="100%",

@@ -21,6 +21,7 @@ def _result_callout() -> rx.Component:
             color_scheme=rx.cond(LicenceState.result_ok, "green", "red"),
             id="licence-result",
             role="status",
+            tab_index=-1,  # focused after a confirm (focus.focus_element), so it is read at once
         ),
     )
 
@@ -28,7 +29,7 @@ def _result_callout() -> rx.Component:
 def _editor() -> rx.Component:
     return rx.tabs.root(
         rx.tabs.list(
-            rx.tabs.trigger("Aggiorna servizi", value="utenti", id="tab-utenti"),
+            rx.tabs.trigger("Aggiorna utenti", value="utenti", id="tab-utenti"),
             rx.tabs.trigger("Cambia piano", value="piano", id="tab-piano"),
             rx.tabs.trigger("Disdici abbonamento", value="disdetta", id="tab-disdetta"),
             flex_wrap="wrap",
@@ -52,7 +53,13 @@ def licence_page() -> rx.Component:
                     rx.vstack(
                         rx.hstack(
                             rx.heading("CRM in Cloud", size="4", as_="h2"),
-                            rx.badge(LicenceState.status_label, id="licence-status"),
+                            rx.badge(
+                                LicenceState.status_label,
+                                color_scheme=LicenceState.status_color,
+                                high_contrast=True,
+                                size="2",
+                                id="licence-status",
+                            ),
                             spacing="3",
                             align="center",
                         ),

@@ -9,11 +9,15 @@ from ts_store.ui.pages.licence.change import ChangeState, PlanChoice, preview_an
 
 def _plan_card(choice: PlanChoice) -> rx.Component:
     selected = ChangeState.target_plan == choice.code
+    ok = ChangeState.preview_error == ""  # never "Scelto" on a choice the preview refuses
     return rx.card(
         rx.vstack(
             rx.hstack(
                 rx.heading(choice.name, size="4", as_="h3"),
-                rx.cond(choice.is_current, rx.badge("Piano attuale", color_scheme="green")),
+                rx.cond(
+                    choice.is_current,
+                    rx.badge("Piano attuale", color_scheme="green", high_contrast=True),
+                ),
                 rx.cond(selected & ~choice.is_current, rx.badge("Selezionato")),
                 wrap="wrap",
                 spacing="2",
@@ -24,9 +28,10 @@ def _plan_card(choice: PlanChoice) -> rx.Component:
             rx.cond(
                 choice.selectable,
                 rx.button(
-                    rx.cond(selected, "Scelto", "Scegli"),
+                    rx.cond(selected & ok, "Scelto", choice.choose_label),
                     on_click=ChangeState.choose_plan(choice.code),
                     variant=rx.cond(selected, "solid", "outline"),
+                    aria_pressed=rx.cond(selected, "true", "false"),
                     size="2",
                     id="choose-plan-" + choice.code,
                 ),
@@ -53,13 +58,14 @@ def _plan_section() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        rx.text("Fatturazione", weight="medium"),
+        rx.text("Fatturazione", weight="medium", id="cycle-choice-label"),
         rx.segmented_control.root(
-            rx.segmented_control.item("Mensile", value="monthly"),
-            rx.segmented_control.item("Annuale", value="annual"),
+            rx.segmented_control.item("Mensile", value="monthly", id="cycle-choice-monthly"),
+            rx.segmented_control.item("Annuale", value="annual", id="cycle-choice-annual"),
             value=ChangeState.target_cycle,
             on_change=ChangeState.choose_cycle,
             id="cycle-choice",
+            aria_labelledby="cycle-choice-label",
         ),
         spacing="3",
         width="100%",

@@ -30,6 +30,7 @@ from ts_store.ui import routes
 from ts_store.ui.formatting import format_date, format_users
 from ts_store.ui.messages import message_for, text
 from ts_store.ui.session import customer_id_of
+from ts_store.ui.theme import status_color
 
 SECTIONS = ("utenti", "piano", "disdetta")
 
@@ -48,6 +49,7 @@ class LicenceState(rx.State):
     licence_id: int = 0
     section: str = "utenti"
     status_label: str = ""
+    status_color: str = "gray"
     current_text: str = ""
     period_text: str = ""
     refusal: str = ""
@@ -119,6 +121,7 @@ class LicenceState(rx.State):
         paid = snapshot.status in PAID_STATUSES
         self.cancel_pending = snapshot.cancel_at_period_end and paid
         self.status_label = status_label(snapshot.status, snapshot.cancel_at_period_end)
+        self.status_color = status_color(snapshot.status, snapshot.cancel_at_period_end)
         refusal = changes.refusal(snapshot)
         self.refusal = text(refusal) if refusal else ""
         if not refusal and snapshot.payment_being_verified is not None:
@@ -141,6 +144,11 @@ class LicenceState(rx.State):
             if snapshot.has_scheduled_change
             else ""
         )
+        if self.scheduled_text and self.cancel_pending:  # the same words as MyArea's card
+            self.scheduled_text += (
+                ". Non si applica perché la licenza è in disdetta; torna valida se riattivi "
+                "l'abbonamento."
+            )
 
     def _raw_snapshot(self) -> LicenceSnapshot | None:
         """The snapshot itself, not Reflex's change-tracking proxy around it: previews only

@@ -15,7 +15,8 @@ from ts_store.billing.errors import InputError
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration
 from ts_store.ui import routes
-from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
+from ts_store.ui.components.fields import field_label
+from ts_store.ui.components.quote_summary import QuoteView, action_bar, quote_summary, quote_view
 from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
 from ts_store.ui.formatting import format_cents
 from ts_store.ui.messages import message_for
@@ -35,7 +36,7 @@ class ConfigureStep(PurchaseState):
 
     seats_input: str = "1"
     plan: str = ""
-    cycle: str = "annual"
+    cycle: str = "monthly"
     plan_options: list[PlanOption] = []
     plan_note: str = ""
     annual_saving: str = ""
@@ -47,7 +48,7 @@ class ConfigureStep(PurchaseState):
         default_plan = "pro" if catalog.has_plan("pro") else catalog.plans[0].code
         self.plan = default_plan
         self.seats_input = str(catalog.plan(default_plan).min_seats)
-        self.cycle = Cycle.ANNUAL
+        self.cycle = Cycle.MONTHLY  # the smaller commitment; annual is one click (issue #17)
         self.plan_options = [
             PlanOption(
                 p.code,
@@ -69,7 +70,7 @@ class ConfigureStep(PurchaseState):
             return
         catalog = self._priced()
         if not catalog.has_plan(self.plan):
-            self.preview_error = "Abbonamento: scegli uno dei piani."
+            self.preview_error = "Piano: scegli uno dei piani."
             return
         text = self.seats_input.strip()
         if not text.isdigit():
@@ -159,13 +160,13 @@ def step_configuration() -> rx.Component:
             base_id="purchase-seats",
             input_id="purchase-seats",
         ),
-        rx.text(ConfigureStep.plan_note, size="1", color_scheme="gray"),
-        rx.text(
-            "Abbonamento ",
-            rx.text.span("(prezzi per utente, IVA esclusa)", color_scheme="gray", size="2"),
-            as_="label",
-            html_for="purchase-plan",
-            weight="medium",
+        rx.text(ConfigureStep.plan_note, size="1", color_scheme="gray", id="purchase-plan-note"),
+        field_label(
+            rx.fragment(
+                "Piano ",
+                rx.text.span("(prezzi per utente, IVA esclusa)", color_scheme="gray", size="2"),
+            ),
+            "purchase-plan",
         ),
         # A native dropdown ("menu a tendina"): no popover to mount and unmount on every plan
         # change.
@@ -177,28 +178,22 @@ def step_configuration() -> rx.Component:
             value=ConfigureStep.plan,
             on_change=ConfigureStep.set_plan,
             id="purchase-plan",
-            aria_label="Abbonamento",
+            aria_describedby="purchase-plan-note",
             style=NATIVE_SELECT_STYLE,
         ),
         rx.link(
             "Confronta i piani", href=routes.PLANS, is_external=True, size="2", id="compare-plans"
         ),
-        rx.text("Fatturazione", weight="medium"),
+        rx.text("Fatturazione", weight="medium", id="purchase-cycle-label"),
         rx.segmented_control.root(
-            rx.segmented_control.item("Mensile", value="monthly"),
-            rx.segmented_control.item("Annuale", value="annual"),
+            rx.segmented_control.item("Mensile", value="monthly", id="purchase-cycle-monthly"),
+            rx.segmented_control.item("Annuale", value="annual", id="purchase-cycle-annual"),
             value=ConfigureStep.cycle,
             on_change=ConfigureStep.set_cycle,
             id="purchase-cycle",
+            aria_labelledby="purchase-cycle-label",
         ),
         rx.text(ConfigureStep.annual_saving, size="2", color_scheme="green", id="annual-saving"),
-        rx.button(
-            "Continua",
-            on_click=ConfigureStep.configuration_done,
-            size="3",
-            disabled=ConfigureStep.preview_error != "",
-            id="configuration-submit",
-        ),
         spacing="2",
         width="100%",
     )
@@ -209,9 +204,27 @@ def step_configuration() -> rx.Component:
             icon="info",
             color_scheme="orange",
             id="purchase-preview-error",
+            role="alert",
         ),
         quote_summary(ConfigureStep.preview, prefix="purchase"),
     )
-    return rx.grid(
-        editor, summary, columns=rx.breakpoints(initial="1", md="2"), spacing="5", width="100%"
+    # The buttons below both columns: on a phone the bar with the totals sticks to the bottom
+    # of the screen for the whole step (quote_summary.action_bar).
+    return rx.vstack(
+        rx.grid(
+            editor, summary, columns=rx.breakpoints(initial="1", md="2"), spacing="5", width="100%"
+        ),
+        action_bar(
+            ConfigureStep.preview,
+            rx.button(
+                "Continua",
+                on_click=ConfigureStep.configuration_done,
+                size="3",
+                disabled=ConfigureStep.preview_error != "",
+                id="configuration-submit",
+            ),
+            prefix="purchase",
+        ),
+        spacing="4",
+        width="100%",
     )

@@ -1,4 +1,4 @@
-"""Wizard step 4, "Conferma": 'Acquista e attiva', 3-D Secure, and the receipt when it is done.
+"""Wizard step 4, "Conferma": 'Paga … e attiva', 3-D Secure, and the receipt when it is done.
 
 The charge goes through the shared charge flow (ts_store/ui/charge_flow.py): one operation
 with our key, charged off-session; what happened is asked to Stripe by the backend.
@@ -17,6 +17,7 @@ from ts_store.domain.operations import OperationStatus
 from ts_store.domain.periods import CYCLE_LABELS
 from ts_store.ui import routes
 from ts_store.ui.charge_flow import PAYING, ChargeFlow, Outcome, outcome_of
+from ts_store.ui.components.quote_summary import QuoteView, action_bar
 from ts_store.ui.formatting import format_cents, format_date, format_percent, format_users
 from ts_store.ui.messages import message_for, result_text, text
 from ts_store.ui.pages.purchase.wizard import CONFIRM, DONE, PurchaseState
@@ -24,7 +25,7 @@ from ts_store.ui.session import customer_id_of
 
 FAILED_SUFFIX = "Nessun addebito: la licenza non è cambiata. Puoi riprovare o usare un'altra carta."
 RESUME_AUTHENTICATION = (
-    "Il pagamento attende ancora la conferma della banca (3-D Secure): premi «Acquista e "
+    "Il pagamento attende ancora la conferma della banca (3-D Secure): premi «Paga e "
     "attiva» per completarla. Non ti addebiteremo due volte."
 )
 PROCESSING = (
@@ -97,7 +98,7 @@ class ConfirmStep(ChargeFlow, PurchaseState):
 
     @rx.event
     async def confirm_purchase(self):
-        """'Acquista e attiva': one operation (our key) charged off-session through charging."""
+        """'Paga … e attiva': one operation (our key) charged off-session through charging."""
         from ts_store.ui.pages.purchase.configure import ConfigureStep  # imports this module
 
         customer_id = await customer_id_of(self)
@@ -215,10 +216,12 @@ class ConfirmStep(ChargeFlow, PurchaseState):
         return True
 
 
-def step_confirm(summary: rx.Component, change_card: rx.EventHandler) -> rx.Component:
-    """The confirm screen beside `summary` (the configure step's quote); `change_card` goes
-    back to the payment step."""
-    return rx.grid(
+def step_confirm(
+    summary: rx.Component, change_card: rx.EventHandler, preview: QuoteView
+) -> rx.Component:
+    """The confirm screen beside `summary` (the configure step's quote, `preview`);
+    `change_card` goes back to the payment step. The button says what is paid."""
+    grid = rx.grid(
         rx.vstack(
             rx.text("Controlla il riepilogo e conferma l'acquisto.", size="2"),
             rx.text("Carta: ", rx.text.strong(ConfirmStep.saved_card), id="confirm-card"),
@@ -228,14 +231,6 @@ def step_confirm(summary: rx.Component, change_card: rx.EventHandler) -> rx.Comp
                 variant="ghost",
                 size="2",
                 id="confirm-change-card",
-            ),
-            rx.button(
-                "Acquista e attiva",
-                on_click=ConfirmStep.confirm_purchase,
-                loading=ConfirmStep.busy,
-                disabled=ConfirmStep.busy,
-                size="3",
-                id="confirm-purchase",
             ),
             rx.cond(
                 ConfirmStep.result_message != "",
@@ -252,6 +247,23 @@ def step_confirm(summary: rx.Component, change_card: rx.EventHandler) -> rx.Comp
         summary,
         columns=rx.breakpoints(initial="1", md="2"),
         spacing="5",
+        width="100%",
+    )
+    return rx.vstack(
+        grid,
+        action_bar(
+            preview,
+            rx.button(
+                f"Paga {preview.gross} e attiva",
+                on_click=ConfirmStep.confirm_purchase,
+                loading=ConfirmStep.busy,
+                disabled=ConfirmStep.busy,
+                size="3",
+                id="confirm-purchase",
+            ),
+            prefix="purchase",
+        ),
+        spacing="4",
         width="100%",
     )
 

@@ -14,19 +14,38 @@ from ts_store.ui.pages.purchase.wizard import DONE, STEPS, PurchaseState
 
 
 def _stepper() -> rx.Component:
+    """The steps, as a list in a nav: done steps are buttons back to them, the current one is
+    marked aria-current="step", later ones are disabled."""
+
     def item(index: int, label: str) -> rx.Component:
         number = index + 1
-        return rx.button(
-            f"{number}. {label}",
-            variant=rx.cond(PurchaseState.step == number, "solid", "soft"),
-            color_scheme=rx.cond(PurchaseState.step > number, "green", "indigo"),
-            size="1",
-            on_click=PurchaseState.go_to_step(number),
-            disabled=PurchaseState.step < number,
-            id=f"wizard-step-{number}",
+        return rx.el.li(
+            rx.button(
+                f"{number}. {label}",
+                variant=rx.cond(PurchaseState.step == number, "solid", "soft"),
+                color_scheme=rx.cond(PurchaseState.step > number, "green", "indigo"),
+                size="1",
+                on_click=PurchaseState.go_to_step(number),
+                disabled=PurchaseState.step < number,
+                aria_current=rx.cond(PurchaseState.step == number, "step", "false"),
+                id=f"wizard-step-{number}",
+            ),
+            style={"list_style": "none"},
         )
 
-    return rx.hstack(*[item(i, label) for i, label in enumerate(STEPS)], wrap="wrap", spacing="2")
+    return rx.el.nav(
+        rx.el.ol(
+            *[item(i, label) for i, label in enumerate(STEPS)],
+            style={
+                "display": "flex",
+                "flex_wrap": "wrap",
+                "gap": "var(--space-2)",
+                "margin": "0",
+                "padding": "0",
+            },
+        ),
+        aria_label="Passi dell'acquisto",
+    )
 
 
 def purchase_page() -> rx.Component:
@@ -46,6 +65,7 @@ def purchase_page() -> rx.Component:
                         step_confirm(
                             quote_summary(ConfigureStep.preview, prefix="purchase"),
                             PaymentStep.change_card,
+                            ConfigureStep.preview,
                         ),
                     ),
                     done(),
@@ -56,4 +76,5 @@ def purchase_page() -> rx.Component:
             "purchase-load-error",
         ),
         title="Acquista ora",
+        heading=PurchaseState.heading,
     )

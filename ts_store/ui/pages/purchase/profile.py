@@ -7,6 +7,8 @@ import reflex as rx
 from ts_store.billing import purchase
 from ts_store.domain.fiscal import BILLING_FIELDS, FIELD_LABELS, validate_field
 from ts_store.ui import routes
+from ts_store.ui.components.fields import BILLING_INPUT_PROPS, aria_props, form_field
+from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.pages.purchase.wizard import CONFIGURE, PROFILE, PurchaseState
 from ts_store.ui.session import customer_id_of
 
@@ -59,7 +61,7 @@ class ProfileStep(PurchaseState):
             data = purchase.save_billing_profile(customer_id, raw)
         except purchase.BillingProfileInvalid as exc:
             self.profile_errors = exc.errors
-            return None
+            return FOCUS_FIRST_INVALID
         self.profile = {name: getattr(data, name) for name in BILLING_FIELDS}
         self.profile_errors = {}
         self.step = CONFIGURE
@@ -67,29 +69,23 @@ class ProfileStep(PurchaseState):
 
 
 def _profile_field(name: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(
-            FIELD_LABELS[name], as_="label", html_for=f"profile-{name}", weight="medium", size="2"
-        ),
+    input_id = f"profile-{name}"
+    invalid = ProfileStep.profile_errors.contains(name)
+    return form_field(
+        FIELD_LABELS[name],
         rx.input(
             name=name,
-            id=f"profile-{name}",
+            id=input_id,
             default_value=ProfileStep.profile[name],
             on_blur=lambda value: ProfileStep.check_field(name, value),
             width="100%",
+            **BILLING_INPUT_PROPS.get(name, {}),
+            **aria_props(input_id, invalid),
         ),
-        rx.cond(
-            ProfileStep.profile_errors.contains(name),
-            rx.text(
-                ProfileStep.profile_errors[name],
-                color_scheme="red",
-                size="1",
-                id=f"profile-{name}-error",
-            ),
-            rx.text(FIELD_HINTS.get(name, ""), color_scheme="gray", size="1"),
-        ),
-        spacing="1",
-        width="100%",
+        input_id,
+        error=ProfileStep.profile_errors[name],
+        invalid=invalid,
+        hint=FIELD_HINTS.get(name, ""),
     )
 
 

@@ -46,6 +46,15 @@ class PurchaseState(rx.State):
         """The catalogue this wizard prices with (read at load; an Anteprima sets a draft's)."""
         return self.get_value("_catalog") or current_catalog()
 
+    @rx.var
+    def heading(self) -> str:
+        """The page's h1 names the step, so focus moved to it tells where the customer is."""
+        if self.step == DONE:
+            return "Acquista ora · Licenza attivata"
+        if 1 <= self.step <= len(STEPS):
+            return f"Acquista ora · {self.step} di {len(STEPS)}: {STEPS[self.step - 1]}"
+        return "Acquista ora"
+
     def _is_customer(self, customer_id: int | None) -> bool:
         return customer_id is not None and customer_id == self._customer_id
 
