@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from collections import Counter
 from datetime import date, timedelta
@@ -69,14 +70,19 @@ def _axe(page) -> list[dict]:
 class AxeWalk:
     """Runs axe in each state at both widths; remembers everything for the report."""
 
-    def __init__(self, page, group: str) -> None:
+    def __init__(self, page, group: str, phone_shots: bool = False) -> None:
         self.page, self.group, self.found = page, group, []
+        self.phone_shots = phone_shots  # a 390 px screenshot per state, for the closing note
 
     def check(self, state: str) -> None:
         self.page.wait_for_timeout(400)  # tab and callout transitions end before colours are read
         for width, size in (("1280", DESKTOP), ("390", MOBILE)):
             self.page.set_viewport_size(size)
             self.page.wait_for_timeout(200)
+            if self.phone_shots and width == "390":
+                (OUT / "shots").mkdir(parents=True, exist_ok=True)
+                name = "".join(c if c.isalnum() else "-" for c in state.lower())
+                self.page.screenshot(path=str(OUT / "shots" / f"{self.group}-{name}.png"))
             for violation in _axe(self.page):
                 self.found.append({"state": state, "width": width, **violation})
             _record_state(state, width)
@@ -132,8 +138,7 @@ def _write_summary() -> None:
 @pytest.fixture(scope="module", autouse=True)
 def _fresh_report():
     if OUT.exists():
-        for path in OUT.iterdir():
-            path.unlink()
+        shutil.rmtree(OUT)
     yield
 
 
@@ -281,7 +286,7 @@ def test_myarea_in_each_licence_state_has_no_axe_violations(
 
 
 def test_purchase_wizard_steps_have_no_axe_violations(page, running_app, at_article_date):
-    walk = AxeWalk(page, "wizard")
+    walk = AxeWalk(page, "wizard", phone_shots=True)
     with running_app.session() as session:
         customer = make_customer(session)
         trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
@@ -313,7 +318,7 @@ def test_purchase_wizard_steps_have_no_axe_violations(page, running_app, at_arti
 def test_licence_tabs_and_customer_pages_have_no_axe_violations(
     page, running_app, stripe_settings, at_article_date
 ):
-    walk = AxeWalk(page, "licence")
+    walk = AxeWalk(page, "licence", phone_shots=True)
     with running_app.session() as session:
         customer = make_customer(session)
         run_async(give_card(session, StripeGateway(stripe_settings), customer))

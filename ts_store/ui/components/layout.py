@@ -55,32 +55,46 @@ def _desktop_nav(current: str | None) -> rx.Component:
     )
 
 
-def _menu_link(label: str, href: str, current: str | None) -> rx.Component:
-    """A phone menu item that is a real link (opens in a new tab, shows its address)."""
-    return rx.menu.item(
-        rx.link(
-            label,
-            href=href,
-            underline="none",
-            color_scheme="gray",
-            high_contrast=True,
-            weight="bold" if href == current else "regular",
-            aria_current="page" if href == current else None,
-        ),
-        as_child=True,
-    )
-
-
 def _mobile_nav(current: str | None) -> rx.Component:
-    return rx.menu.root(
-        rx.menu.trigger(
-            rx.icon_button(rx.icon("menu"), variant="soft", aria_label="Menu", id="mobile-menu")
+    """The phone menu: a native disclosure (<details>) whose items are real links, each at least
+    44 px tall; no script, keyboard and screen readers handle it natively."""
+
+    def item(label: str, href: str) -> rx.Component:
+        return rx.el.li(
+            rx.link(
+                label,
+                href=href,
+                underline="none",
+                color_scheme="gray",
+                high_contrast=True,
+                weight="bold" if href == current else "regular",
+                aria_current="page" if href == current else None,
+                class_name="ts-menu-link",
+            )
+        )
+
+    return rx.el.details(
+        rx.el.summary(
+            rx.icon("menu", aria_hidden="true"),
+            rx.el.span("Menu", class_name="ts-sr-only"),
+            class_name="ts-menu-button",
+            id="mobile-menu",
         ),
-        rx.menu.content(
-            *[_visible(_menu_link(label, href, current), team) for label, href, team in NAV_LINKS],
-            rx.menu.separator(),
-            rx.menu.item("Esci", on_click=SessionState.logout, color="red"),
+        rx.el.ul(
+            *[_visible(item(label, href), team) for label, href, team in NAV_LINKS],
+            rx.el.li(
+                rx.button(
+                    "Esci",
+                    on_click=SessionState.logout,
+                    variant="soft",
+                    color_scheme="red",
+                    width="100%",
+                    id="mobile-logout",
+                )
+            ),
+            class_name="ts-menu-list",
         ),
+        class_name="ts-menu",
     )
 
 

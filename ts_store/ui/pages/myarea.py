@@ -229,15 +229,7 @@ def _menu(card: LicenceCard) -> rx.Component:
             rx.foreach(
                 card.actions,
                 lambda action: rx.menu.item(
-                    rx.link(
-                        action.label,
-                        href=action.href,
-                        id=action.action_id,
-                        underline="none",
-                        color_scheme="gray",
-                        high_contrast=True,
-                    ),
-                    as_child=True,
+                    action.label, on_click=rx.redirect(action.href), id=action.action_id
                 ),
             )
         ),
