@@ -86,7 +86,7 @@ def test_product_team_drafts_compares_measures_and_previews(page, running_app):
     page.fill("#login-email", team_email)
     page.fill("#login-password", PASSWORD)
     page.click("#login-submit")
-    page.wait_for_url("**/myarea")
+    page.wait_for_url("**/laboratorio")  # the product team lands on its own page
     page.get_by_role("link", name="Bozza del catalogo").click()
     page.wait_for_url("**/laboratorio/catalogo")
 
