@@ -1,9 +1,12 @@
 """MyArea's licence cards: renewal with cadence, scheduled change also while in disdetta, one
-badge colour map (issue #17). Pure: overview views in, texts out."""
+badge colour map (issue #17). Overview views in, texts out (the catalogue in force is read from
+the test database)."""
 
 from __future__ import annotations
 
 from datetime import date
+
+import pytest
 
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.overview import overview
@@ -13,6 +16,7 @@ from ts_store.ui.pages.myarea import to_card
 from ts_store.ui.theme import status_color
 
 TODAY = date(2026, 11, 28)
+pytestmark = pytest.mark.usefixtures("session")
 
 
 def _licence(**fields) -> Licence:
