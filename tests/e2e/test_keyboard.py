@@ -148,9 +148,11 @@ def test_acquista_ora_with_the_keyboard_only(page, running_app, at_article_date)
             break
     typed = set()
     while focused(page) in card:  # the card form's fields in their own order, then on
-        typed.add(focused(page))
-        page.keyboard.type(card[focused(page)])
-        page.keyboard.press("Tab")
+        field = focused(page)
+        typed.add(field)
+        page.keyboard.type(card[field])
+        if focused(page) == field:  # a complete field may move on by itself (month, cvc)
+            page.keyboard.press("Tab")
     assert typed == set(card)
     assert focused(page) == "save-card"
     press_until(page, "save-card")
