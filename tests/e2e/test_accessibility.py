@@ -34,7 +34,7 @@ from ts_store.payments.gateway import StripeGateway
 from ts_store.store import licences, password_resets
 from ts_store.store.models import utcnow
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 AXE_JS = Path(os.environ.get("AXE_JS", ROOT / ".tools/node_modules/axe-core/axe.min.js"))
 # The "Done when": WCAG 2.1 A/AA rules, plus four best-practice rules by name.

@@ -24,7 +24,7 @@ from ts_store.domain.fiscal import BILLING_FIELDS
 from ts_store.payments.gateway import StripeGateway
 from ts_store.store import documents, licences
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 HEADING = "page-title"  # the h1 of every page (layout.page_shell)
 
