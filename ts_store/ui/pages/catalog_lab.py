@@ -31,6 +31,7 @@ from ts_store.domain.price_impact import (
 )
 from ts_store.domain.quote import Configuration, CurrentTerm, QuoteError, quote
 from ts_store.ui import routes
+from ts_store.ui.components.fields import field_label
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
 from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
@@ -913,12 +914,12 @@ def _preview_configure() -> rx.Component:
             input_id="preview-buy-seats",
         ),
         rx.text(PreviewState.buy_plan_note, size="1", color_scheme="gray"),
-        rx.text(
-            "Abbonamento ",
-            rx.text.span("(prezzi per utente, IVA esclusa)", color_scheme="gray", size="2"),
-            as_="label",
-            html_for="preview-buy-plan",
-            weight="medium",
+        field_label(
+            rx.fragment(
+                "Piano ",
+                rx.text.span("(prezzi per utente, IVA esclusa)", color_scheme="gray", size="2"),
+            ),
+            "preview-buy-plan",
         ),
         rx.el.select(
             rx.foreach(

@@ -16,6 +16,7 @@ import reflex as rx
 from ts_store.billing import catalog_versions, clock, simulation
 from ts_store.billing.errors import InputError, UseCaseError
 from ts_store.domain.catalog_versions import GRANDFATHERING_LABELS, Grandfathering
+from ts_store.ui.components.fields import field_label
 from ts_store.ui.components.layout import error_callout
 from ts_store.ui.formatting import format_cents, format_date, format_datetime
 from ts_store.ui.messages import message_for, text
@@ -399,7 +400,7 @@ def publish_card() -> rx.Component:
                 rx.text("Nessuna bozza da pubblicare.", size="2", id="publish-no-draft"),
                 rx.form(
                     rx.vstack(
-                        rx.text("Bozza", as_="label", html_for="publish-draft", weight="medium"),
+                        field_label("Bozza", "publish-draft"),
                         rx.el.select(
                             rx.foreach(
                                 VersionsState.drafts,
@@ -411,9 +412,7 @@ def publish_card() -> rx.Component:
                             on_change=VersionsState.set_draft,
                             style=NATIVE_SELECT_STYLE,
                         ),
-                        rx.text(
-                            "In vigore dal", as_="label", html_for="publish-date", weight="medium"
-                        ),
+                        field_label("In vigore dal", "publish-date"),
                         rx.input(
                             type="date",
                             name="effective_on",
@@ -458,9 +457,7 @@ def simulation_card() -> rx.Component:
             ),
             rx.form(
                 rx.vstack(
-                    rx.text(
-                        "Catalogo", as_="label", html_for="simulation-catalog", weight="medium"
-                    ),
+                    field_label("Catalogo", "simulation-catalog"),
                     rx.el.select(
                         rx.foreach(
                             SimulationState.choices,
@@ -472,7 +469,7 @@ def simulation_card() -> rx.Component:
                         on_change=SimulationState.set_catalog_choice,
                         style=NATIVE_SELECT_STYLE,
                     ),
-                    rx.text("Mesi", as_="label", html_for="simulation-months", weight="medium"),
+                    field_label("Mesi", "simulation-months"),
                     rx.input(
                         type="number",
                         name="months",
