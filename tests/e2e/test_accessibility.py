@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import login, run_async, set_today, type_card
+from tests.e2e.helpers import login, run_async, type_card
 from tests.fixtures.app import ARTIFACTS, DESKTOP, MOBILE, ROOT
 from tests.fixtures.factories import (
     PASSWORD,
@@ -44,7 +44,6 @@ BEST_PRACTICE_RULES = {"region", "landmark-one-main", "page-has-heading-one", "h
 # shipped): axe skips it. Real Stripe.js renders the card fields in its own accessible iframe.
 EXCLUDE = [["#card-element"]]
 OUT = ARTIFACTS / "axe"
-TODAY = date(2026, 11, 28)
 
 
 def _axe(page) -> list[dict]:
@@ -140,13 +139,6 @@ def _fresh_report():
     if OUT.exists():
         shutil.rmtree(OUT)
     yield
-
-
-@pytest.fixture
-def at_article_date(running_app):
-    set_today(running_app, TODAY)
-    yield
-    set_today(running_app, None)
 
 
 def _login_any(page, app, email: str, lands_on: str = "/myarea") -> None:
@@ -264,9 +256,7 @@ def _licence_in(session, customer_id: int, state: str):
 LICENCE_STATES = ["trial", "trial_expired", "active", "in_disdetta", "past_due", "suspended"]
 
 
-def test_myarea_in_each_licence_state_has_no_axe_violations(
-    page, running_app, stripe_settings, at_article_date
-):
+def test_myarea_in_each_licence_state_has_no_axe_violations(page, running_app, stripe_settings):
     walk = AxeWalk(page, "myarea")
     for state in [*LICENCE_STATES, "cancelled"]:
         with running_app.session() as session:
@@ -285,7 +275,7 @@ def test_myarea_in_each_licence_state_has_no_axe_violations(
     walk.assert_clean()
 
 
-def test_purchase_wizard_steps_have_no_axe_violations(page, running_app, at_article_date):
+def test_purchase_wizard_steps_have_no_axe_violations(page, running_app):
     walk = AxeWalk(page, "wizard", phone_shots=True)
     with running_app.session() as session:
         customer = make_customer(session)
@@ -315,9 +305,7 @@ def test_purchase_wizard_steps_have_no_axe_violations(page, running_app, at_arti
     walk.assert_clean()
 
 
-def test_licence_tabs_and_customer_pages_have_no_axe_violations(
-    page, running_app, stripe_settings, at_article_date
-):
+def test_licence_tabs_and_customer_pages_have_no_axe_violations(page, running_app, stripe_settings):
     walk = AxeWalk(page, "licence", phone_shots=True)
     with running_app.session() as session:
         customer = make_customer(session)
@@ -360,7 +348,7 @@ def test_licence_tabs_and_customer_pages_have_no_axe_violations(
     walk.assert_clean()
 
 
-def test_product_team_pages_have_no_axe_violations(page, running_app, at_article_date):
+def test_product_team_pages_have_no_axe_violations(page, running_app):
     walk = AxeWalk(page, "team")
     with running_app.session() as session:
         email = f"team-{uuid.uuid4().hex[:8]}@example.it"

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.helpers import run_async, set_today, text_of, wait_for_text
+from tests.e2e.helpers import run_async, text_of, wait_for_text
 from tests.fixtures.factories import (
     PASSWORD,
     VALID_BILLING,
@@ -71,14 +71,7 @@ def keyboard_login(page, app, email: str) -> None:
     wait_for_focus(page, HEADING)  # the route change moved focus to the new page's h1
 
 
-@pytest.fixture
-def at_article_date(running_app):
-    set_today(running_app, date(2026, 11, 28))
-    yield
-    set_today(running_app, None)
-
-
-def test_acquista_ora_with_the_keyboard_only(page, running_app, at_article_date):
+def test_acquista_ora_with_the_keyboard_only(page, running_app):
     with running_app.session() as session:
         customer = make_customer(session)
         trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
@@ -175,9 +168,7 @@ def test_acquista_ora_with_the_keyboard_only(page, running_app, at_article_date)
     assert document.gross_cents == 152500
 
 
-def test_aggiorna_utenti_with_the_keyboard_only(
-    page, running_app, stripe_settings, at_article_date
-):
+def test_aggiorna_utenti_with_the_keyboard_only(page, running_app, stripe_settings):
     with running_app.session() as session:
         customer = make_customer(session)
         run_async(give_card(session, StripeGateway(stripe_settings), customer))
