@@ -21,7 +21,7 @@ import json
 import multiprocessing
 import os
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -81,18 +81,28 @@ def _renewal_operations(session, licence_id: int) -> list[BillingOperation]:
     )
 
 
+@pytest.mark.parametrize(
+    ("lease", "second_sees"),
+    [
+        pytest.param(renewals.CLAIM_LEASE, [], id="licence_claimed_by_the_first_run"),
+        # The first run's claim has expired (as if its process had died): the second claims the
+        # licence, and the operation row still stops it from charging.
+        pytest.param(timedelta(0), ["in_progress"], id="claim_expired_operation_in_progress"),
+    ],
+)
 async def test_second_run_while_the_first_is_charging_charges_nothing(
-    session, gateway, stripe_settings
+    session, gateway, stripe_settings, monkeypatch, lease, second_sees
 ):
     made = await _licences_with_cards(session, gateway, [OK_CARD])
     [(customer, licence)] = made
     held = HeldGateway(gateway)
+    monkeypatch.setattr(renewals, "CLAIM_LEASE", lease)
 
     first = asyncio.create_task(renewals.renew_due(RENEWAL_DAY, held))
     await held.entered.wait()  # the first run's operation is claimed and its charge started
     second = await renewals.renew_due(RENEWAL_DAY, gateway)
 
-    assert [e.action for e in second.events] == ["in_progress"]
+    assert [e.action for e in second.events] == second_sees
     assert payment_intents_of(stripe_settings, customer.stripe_customer_id) == []
     held.release.set()
     first_report = await first

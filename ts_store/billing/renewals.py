@@ -27,7 +27,7 @@ import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -81,6 +81,10 @@ S = OperationStatus
 RENEWAL = OperationKind.RENEWAL
 # A guard, not a limit anyone should meet: a monthly licence 100 years behind.
 MAX_PERIODS_PER_RUN = 1200
+# A run claims due licences this many at a time (renewal_queries.claim_due), so that runs in
+# several processes split them; a claim left by a process that died is free after the lease.
+CLAIM_BATCH = 10
+CLAIM_LEASE = timedelta(minutes=10)
 MAX_LAB_STEPS = 5000
 AUTHENTICATION_NEEDED = "renewal_authentication_needed"
 
@@ -223,19 +227,47 @@ async def renew_due(today: date, gateway: StripeGateway | None = None) -> Renewa
     report = RenewalReport(today)
     _catalogue_day(today)
     report.events.extend(_expire_trials(today))
-    with session_scope() as session:
-        due = [licence.id for licence in renewal_queries.renewals_due(session, today)]
-    for licence_id in due:
-        try:
-            events, _ = await _advance(licence_id, today, gateway, catalog)
-        except Exception as exc:  # one broken licence must not stop the others
-            log.exception("renewal of licence %s failed", licence_id)
-            events = [
-                _error_event(licence_id, today, "internal_error", exception=type(exc).__name__)
-            ]
-        report.events.extend(events)
+    claimed: list[int] = []
+    seen: set[int] = set()
+    try:
+        # In id order, so the run ends even if its own claims expire; then once more from the
+        # start for licences skipped while another transaction held them (a customer's change).
+        for _ in range(2):
+            after = 0
+            while batch := _claim(today, after):
+                after = batch[-1]
+                claimed.extend(batch)
+                for licence_id in batch:
+                    if licence_id not in seen:
+                        seen.add(licence_id)
+                        events = await _advance_one(licence_id, today, gateway, catalog)
+                        report.events.extend(events)
+    finally:
+        if claimed:
+            with session_scope() as session:
+                renewal_queries.release_claims(session, claimed)
     report.events.extend(await _remove_expired_data(today, catalog, gateway))
     return report
+
+
+def _claim(today: date, after: int) -> list[int]:
+    """The next due licences after `after` that no other run holds (held until this run ends)."""
+    now = datetime.now(UTC)
+    with session_scope() as session:
+        return renewal_queries.claim_due(
+            session, today, after_id=after, now=now, until=now + CLAIM_LEASE, limit=CLAIM_BATCH
+        )
+
+
+async def _advance_one(
+    licence_id: int, today: date, gateway: StripeGateway | None, catalog: Catalog
+) -> list[LicenceEvent]:
+    try:
+        events, _ = await _advance(licence_id, today, gateway, catalog)
+    except Exception as exc:  # one broken licence must not stop the others
+        log.exception("renewal of licence %s failed", licence_id)
+        events = [_error_event(licence_id, today, "internal_error", exception=type(exc).__name__)]
+    return events
 
 
 async def retry_past_due(

@@ -97,6 +97,10 @@ class Licence(SQLModel, table=True):
     next_retry_on: date | None = None
     suspended_on: date | None = None
     data_removed_on: date | None = None
+    # Claimed by a run of the renewal job until then, so that runs in several processes split
+    # the due licences (renewal_queries.claim_due). Only an optimisation: a charge is made once
+    # by its idempotency key whoever claims the licence; an expired claim is free again.
+    renewal_claimed_until: datetime | None = None
     version: int = 1
     # The catalogue version that priced the licence's current terms (docs/pricing-lab.md).
     catalog_version_id: int | None = Field(

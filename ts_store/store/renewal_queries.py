@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from ts_store.domain.lifecycle import ENDED_STATUSES, LicenceStatus
 from ts_store.domain.operations import OperationKind
@@ -56,19 +56,51 @@ def trials_ended_by(session: Session, today: date) -> list[Licence]:
     )
 
 
-def renewals_due(session: Session, today: date) -> list[Licence]:
+def _due(today: date):
     """Active licences whose period ended by `today`, and every past-due licence."""
-    return list(
-        session.exec(
-            select(Licence)
-            .where(
-                ((Licence.status == L.ACTIVE) & (Licence.period_end <= today))
-                | (Licence.status == L.PAST_DUE)
-            )
-            .where(Licence.period_end.is_not(None))
-            .order_by(Licence.id)
-        )
+    return (
+        ((Licence.status == L.ACTIVE) & (Licence.period_end <= today))
+        | (Licence.status == L.PAST_DUE)
+    ) & Licence.period_end.is_not(None)
+
+
+def claim_due(
+    session: Session,
+    today: date,
+    *,
+    after_id: int = 0,
+    now: datetime,
+    until: datetime,
+    limit: int,
+) -> list[int]:
+    """Up to `limit` due licences with an id above `after_id` that no run holds, now held by
+    this one until `until`.
+
+    On PostgreSQL the rows are picked with `FOR UPDATE SKIP LOCKED`: two runs claiming at once
+    get different licences instead of waiting for each other, and a row another transaction is
+    writing (a customer's change) is left for the run's second pass. On SQLite two claims may overlap
+    (both read before either writes); nothing is charged twice either way (idempotency keys).
+    """
+    query = (
+        select(Licence.id)
+        .where(_due(today), Licence.id > after_id)
+        .where(Licence.renewal_claimed_until.is_(None) | (Licence.renewal_claimed_until < now))
+        .order_by(Licence.id)
+        .limit(limit)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.exec(query))
+    if ids:
+        session.exec(update(Licence).where(Licence.id.in_(ids)).values(renewal_claimed_until=until))
+    return ids
+
+
+def release_claims(session: Session, licence_ids: list[int], chunk: int = 1000) -> None:
+    """The run is over: its licences are free for the next run (of any process)."""
+    for first in range(0, len(licence_ids), chunk):
+        ids = licence_ids[first : first + chunk]
+        session.exec(update(Licence).where(Licence.id.in_(ids)).values(renewal_claimed_until=None))
 
 
 def open_renewals_of(session: Session, customer_id: int) -> list[Licence]:
