@@ -8,6 +8,11 @@ one app worker. All connect first; then each sends preview events (+ user, plan 
 then paced at the target rate with the largest N. We report events/s and latency per level.
 
 Run: .venv/bin/python benchmarks/backend_throughput.py [--sessions 1 50 200] [--events 40]
+     .venv/bin/python benchmarks/backend_throughput.py --configs disk:1 redis:1 redis:3 \
+         --sessions 200 1000      # Reflex's Redis state manager with 1 and 3 Granian workers
+
+With several workers the per-handler timings printed come from whichever worker answered the
+read (each worker counts its own); events/s, latencies and CPU cover all of them.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -201,6 +207,8 @@ async def run_level(
     mode = f"paced at {rate:.0f}/s" if rate else "closed loop"
     figures = summary(f"{sessions:>3} sessions, {mode}", level.latencies)
     figures["events_per_s"] = len(level.latencies) / elapsed
+    figures["app_cpu_pct"] = 100 * app_cpu / elapsed
+    figures["lost"] = level.lost
     lost = f", {level.lost} events unanswered within 30 s" if level.lost else ""
     print(
         f"{'':44} {figures['events_per_s']:7.0f} events/s over {elapsed:.1f} s{lost}; CPU: "
@@ -213,6 +221,55 @@ async def run_level(
         + ", ".join(f"{name} {v['median']:.2f}/{v['p95']:.2f}" for name, v in backend.items())
     )
     return figures
+
+
+def _configurations(specs: list[str]) -> list[tuple[str, int]]:
+    """ "disk:1 redis:3" -> [("disk", 1), ("redis", 3)]: state manager and Granian workers."""
+    parsed = []
+    for spec in specs:
+        manager, _, workers = spec.partition(":")
+        if manager not in ("disk", "memory", "redis") or not workers.isdigit():
+            raise SystemExit(f"--configs: {spec!r} is not <disk|memory|redis>:<workers>")
+        if manager != "redis" and workers != "1":
+            raise SystemExit(f"--configs: {spec!r}: only the Redis state manager runs workers")
+        parsed.append((manager, int(workers)))
+    return parsed
+
+
+def compare(configurations: list[tuple[str, int]], sessions: list[int], events: int) -> None:
+    """Each configuration on its own freshly built app, the same levels, one table at the end.
+    Redis: a private redis-server (tests/fixtures/redis_server.py), never the shared one."""
+    from tests.fixtures.redis_server import RedisServer
+
+    rows = []
+    for manager, workers in configurations:
+        print(f"\n== {manager} state manager, {workers} worker(s)", flush=True)
+        redis = RedisServer() if manager == "redis" else None
+        env = (
+            {"REFLEX_REDIS_URL": redis.url, "GRANIAN_WORKERS": str(workers)}
+            if redis
+            else {"REFLEX_STATE_MANAGER_MODE": manager}
+        )
+        try:
+            with running_stack(env) as stack:
+                customer, licence = seed_active_customer(stack)
+                auth = capture_connect_auth(stack, customer, licence)
+                for count in sessions:
+                    figures = asyncio.run(run_level(stack, auth, licence.id, count, events))
+                    rows.append((manager, workers, count, figures))
+        finally:
+            if redis is not None:
+                redis.stop()
+    load = os.getloadavg()
+    print(f"\nload average after the run: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (2 cores)")
+    print("| state manager | workers | sessions | events/s | p50 | p95 | app CPU (1 core=100%) |")
+    print("|---|---|---|---|---|---|---|")
+    for manager, workers, count, f in rows:
+        lost = f" ({f['lost']} unanswered)" if f["lost"] else ""
+        print(
+            f"| {manager} | {workers} | {count:,} | {f['events_per_s']:,.0f}{lost} | "
+            f"{f['median']:.1f} ms | {f['p95']:.1f} ms | {f['app_cpu_pct']:.0f} % |"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -231,7 +288,17 @@ def main(argv: list[str] | None = None) -> None:
         default="disk",
         help="Reflex's state manager in the app: disk (the app's default) or memory",
     )
+    parser.add_argument(
+        "--configs",
+        nargs="+",
+        metavar="MANAGER:WORKERS",
+        help="compare configurations in one run, closed loop at each --sessions level, e.g. "
+        "disk:1 redis:1 redis:3 --sessions 200 1000",
+    )
     args = parser.parse_args(argv)
+    if args.configs:
+        compare(_configurations(args.configs), args.sessions, args.events)
+        return
     print(f"state manager: {args.state_manager}")
     with running_stack({"REFLEX_STATE_MANAGER_MODE": args.state_manager}) as stack:
         customer, licence = seed_active_customer(stack)

@@ -24,6 +24,7 @@ from benchmarks import (
     preview_latency,
     price_impact,
     quote_batch,
+    renewals_at_scale,
     run_all,
     state_size,
     stripe_hang,
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
         state_size,
         stripe_hang,
         price_impact,
+        renewals_at_scale,
     ],
 )
 def test_every_benchmark_parses_help_without_starting_anything(module, capsys):
@@ -168,3 +170,10 @@ def test_state_size_benchmark_on_the_real_app_previews_without_sql_or_stripe():
     assert result.returncode == 0, result.stderr[-3000:]
     assert "serialized state per session" in result.stdout
     assert "per preview event: 0.000 SQL statements, 0.000 " in result.stdout
+
+
+def test_throughput_configurations_are_parsed_and_only_redis_runs_workers():
+    assert backend_throughput._configurations(["disk:1", "redis:3"]) == [("disk", 1), ("redis", 3)]
+    for wrong in (["disk:3"], ["sqlite:1"], ["redis"]):
+        with pytest.raises(SystemExit):
+            backend_throughput._configurations(wrong)
