@@ -26,7 +26,7 @@ from ts_store.store.db import dispose_engines, make_engine
 from ts_store.store.models import BillingOperation
 from ts_store.ui.messages import message_for
 
-pytestmark = pytest.mark.postgresql_only
+pytestmark = [pytest.mark.postgresql_only, pytest.mark.stripe]
 
 FIVE_USERS = Configuration("pro", Cycle.MONTHLY, 5)
 

@@ -27,7 +27,7 @@ from tests.fixtures.redis_server import RedisServer
 from ts_store.store import documents, licences, payment_methods
 from ts_store.store.db import dispose_engines
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only, pytest.mark.stripe]
 
 WORKERS = 3
 
