@@ -2,7 +2,7 @@
 licences (issue #18)
 
 Revision ID: i18_renewal_claim
-Revises: i19_invoice_refunds
+Revises: i14_real_date_repair
 Create Date: 2026-12-02 12:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "i18_renewal_claim"
-down_revision = "i19_invoice_refunds"
+down_revision = "i14_real_date_repair"
 branch_labels = None
 depends_on = None
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.helpers import login, set_today, text_of, type_card, wait_for_text
+from tests.e2e.helpers import login, text_of, type_card, wait_for_text
 from tests.fixtures.app import ARTIFACTS, RunningApp, served_app
 from tests.fixtures.factories import VALID_BILLING, make_customer, make_trial
 from tests.fixtures.localstripe import payment_intents_of
@@ -98,7 +98,6 @@ def test_purchase_change_card_and_cancel_on_three_workers_survive_a_redis_restar
 ):
     app = workers_app
     assert _workers(app.workdir) == WORKERS, app.log_tail()
-    set_today(app, date(2026, 11, 28))
     with app.session() as session:
         customer = make_customer(session)
         trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
@@ -156,7 +155,6 @@ def test_purchase_change_card_and_cancel_on_three_workers_survive_a_redis_restar
         assert "2 utenti" in text_of(page, f"#licence-{trial.id}")
     finally:
         context.close()
-        set_today(app, None)
 
     with app.session() as session:
         licence = licences.get_licence(session, trial.id)

@@ -78,8 +78,9 @@ def claim_due(
 
     On PostgreSQL the rows are picked with `FOR UPDATE SKIP LOCKED`: two runs claiming at once
     get different licences instead of waiting for each other, and a row another transaction is
-    writing (a customer's change) is left for the run's second pass. On SQLite two claims may overlap
-    (both read before either writes); nothing is charged twice either way (idempotency keys).
+    writing (a customer's change) is left for the run's second pass. On SQLite two claims may
+    overlap (both read before either writes); nothing is charged twice either way (idempotency
+    keys).
     """
     query = (
         select(Licence.id)
