@@ -10,7 +10,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 
 from tests.fixtures.factories import make_active_licence, make_customer, make_trial
-from ts_store.billing import catalog_lab
+from ts_store.billing import catalog_lab, catalog_versions
 from ts_store.domain.catalog import load_catalog
 from ts_store.domain.periods import Cycle
 from ts_store.domain.price_impact import Policy
@@ -134,3 +134,65 @@ def test_comparison_uses_the_published_catalogue(session):  # the version in for
 def test_the_toml_export_and_import_round_trip():
     form = catalog_lab.form_from_toml(catalog_lab.toml_of(PRO_27))
     assert form.plans[1].monthly == "27,00" and form.plans[1].annual == "270,00"
+
+
+def _pro_at(monthly: int):
+    catalog = load_catalog()
+    return dataclasses.replace(
+        catalog,
+        plans=tuple(
+            dataclasses.replace(p, monthly_cents=monthly, annual_cents=10 * monthly)
+            if p.code == "pro"
+            else p
+            for p in catalog.plans
+        ),
+    )
+
+
+def _publish(team_id: int, catalog, effective_on: date, policy: str) -> int:
+    draft = catalog_versions.create_draft(team_id, "Nuovi prezzi", "", catalog_lab.toml_of(catalog))
+    catalog_versions.publish(team_id, draft.id, draft.revision, effective_on, policy)
+    return draft.id
+
+
+async def test_grandfathered_licences_are_priced_before_with_their_own_version(session):
+    """After Pro went to 30 € under policy (a), a licence priced by version 1 still renews at
+    25 €: that, not 30 €, is its 'before'; one moving to Pro pays the version in force."""
+    customer = make_customer(session)
+    team = make_customer(session, role="product_team")
+    kept = make_active_licence(session, customer.id, plan="pro", seats=2)
+    moving = make_active_licence(session, customer.id, plan="smart", seats=2)
+    moving.renewal_plan, moving.renewal_seats = "pro", 4
+    session.add(moving)
+    session.commit()
+    _publish(team.id, _pro_at(3000), TODAY, "keep_until_change")
+
+    report = await catalog_lab.impact(PRO_27, Policy.AT_RENEWAL, TODAY, TODAY)
+
+    by_id = {i.licence.licence_id: i for i in report.impacts}
+    assert (by_id[kept.id].before_net, by_id[kept.id].after_net) == (2 * 2500, 2 * 2700)
+    assert (by_id[moving.id].before_net, by_id[moving.id].after_net) == (4 * 3000, 4 * 2700)
+    assert catalog_lab.published_catalog().plan("pro").monthly_cents == 3000
+
+
+async def test_a_licence_noticed_of_a_move_is_priced_before_by_the_version_it_moves_to(session):
+    """Policy (b) published for 01/12/2026: the renewal of 10/12/2026 is within 30 days of the
+    notice, so it stays at 25 €; an annual licence renewing on 20/01/2027 moves to 300 €."""
+    customer = make_customer(session)
+    team = make_customer(session, role="product_team")
+    soon = make_active_licence(session, customer.id, plan="pro", seats=1)
+    later = make_active_licence(
+        session,
+        customer.id,
+        plan="pro",
+        cycle=Cycle.ANNUAL,
+        seats=1,
+        period_start=date(2026, 1, 20),
+    )
+    _publish(team.id, _pro_at(3000), date(2026, 12, 1), "move_at_renewal")
+
+    report = await catalog_lab.impact(PRO_27, Policy.KEEP, TODAY, TODAY)
+
+    by_id = {i.licence.licence_id: i for i in report.impacts}
+    assert by_id[soon.id].before_net == 2500
+    assert by_id[later.id].before_net == 30000

@@ -1,7 +1,9 @@
 """'Impatto sui clienti': what a draft catalogue does to every live licence's renewals.
 
 For each live licence (active or past due; those in disdetta do not renew and are counted
-apart) the renewal configuration is priced under the published catalogue and under the draft,
+apart) the renewal configuration is priced as the store would price it today (the catalogue
+version that prices that licence's renewal: its own under grandfathering, else the published
+one) and under the draft,
 given the grandfathering policy (docs/catalog-lab.md, "Impatto sui clienti"):
 
 - KEEP (a): a licence keeps its prices until it changes plan or cycle; only a scheduled change
@@ -21,7 +23,7 @@ import csv
 import enum
 import heapq
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
@@ -62,6 +64,9 @@ class LiveLicence:
     renewal_seats: int
     renewal_on: date
     anchor_day: int
+    # The catalogue version that prices its next renewal today (grandfathering): None for the
+    # published catalogue passed to the accumulator.
+    priced_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,7 @@ class ImpactAccumulator:
         policy: Policy,
         effective_on: date,
         today: date,
+        versions: Mapping[int, Catalog] | None = None,
     ) -> None:
         self.published, self.draft = published, draft
         self.policy = Policy(policy)
@@ -149,6 +155,7 @@ class ImpactAccumulator:
         # (b): the notice goes out today, so nothing moves before today + 30 days.
         self.threshold = max(effective_on, today + timedelta(days=NOTICE_DAYS))
         self._units_before = _units(published)
+        self._units_of = {key: _units(catalog) for key, catalog in (versions or {}).items()}
         self._units_after = _units(draft)
         self._draft_limits = {p.code: (p.min_seats, p.max_seats, p.name) for p in draft.plans}
         self._buckets: dict[tuple[str, str], Bucket] = {}
@@ -160,7 +167,7 @@ class ImpactAccumulator:
         for licence in licences:
             if licence.cancelling:
                 report.cancelling += 1
-                unit = self._units_before.get((licence.renewal_plan, licence.renewal_cycle))
+                unit = self._before(licence).get((licence.renewal_plan, licence.renewal_cycle))
                 if unit is not None:
                     report.cancelling_mrr += Fraction(
                         licence.renewal_seats * unit, months(licence.renewal_cycle)
@@ -196,9 +203,15 @@ class ImpactAccumulator:
                 elif entry[:2] > self._top[0][:2]:
                     heapq.heapreplace(self._top, entry)
 
+    def _before(self, licence: LiveLicence) -> dict[tuple[str, str], int]:
+        """Unit prices of the version pricing the licence's renewal today."""
+        if licence.priced_by is None:
+            return self._units_before
+        return self._units_of.get(licence.priced_by, self._units_before)
+
     def impact(self, licence: LiveLicence) -> LicenceImpact:
         key = (licence.renewal_plan, licence.renewal_cycle)
-        unit_before = self._units_before.get(key)
+        unit_before = self._before(licence).get(key)
         if unit_before is None:
             return LicenceImpact(licence, None, None, None, "piano assente nel catalogo pubblicato")
         before = licence.renewal_seats * unit_before
@@ -250,8 +263,9 @@ def compute_impact(
     policy: Policy,
     effective_on: date,
     today: date,
+    versions: Mapping[int, Catalog] | None = None,
 ) -> ImpactReport:
-    accumulator = ImpactAccumulator(published, draft, policy, effective_on, today)
+    accumulator = ImpactAccumulator(published, draft, policy, effective_on, today, versions)
     accumulator.add(licences)
     return accumulator.result()
 

@@ -12,15 +12,17 @@ from datetime import date
 from sqlmodel import Session, select
 
 from ts_store.domain.lifecycle import LicenceStatus
-from ts_store.store.models import Customer, Licence
+from ts_store.store.models import Customer, Licence, PriceChangeNotice
 
-LiveRow = tuple[int, str, str, bool, str, str, str, str, int, date, int | None, date | None]
+LiveRow = tuple[
+    int, str, str, bool, str, str, str, str, int, date, int | None, date | None, int | None
+]
 
 
 def live_licence_rows(session: Session, batch: int = 2000) -> Iterator[list[LiveRow]]:
     """Active and past-due licences with a configuration, in batches, by licence number:
     (id, company, status, cancelling, plan, cycle, renewal plan, renewal cycle, renewal seats,
-    period end, anchor day, period start)."""
+    period end, anchor day, period start, catalogue version that priced it)."""
     statement = (
         select(
             Licence.id,
@@ -35,6 +37,7 @@ def live_licence_rows(session: Session, batch: int = 2000) -> Iterator[list[Live
             Licence.period_end,
             Licence.anchor_day,
             Licence.period_start,
+            Licence.catalog_version_id,
         )
         .join(Customer, Customer.id == Licence.customer_id)
         .where(Licence.status.in_([LicenceStatus.ACTIVE, LicenceStatus.PAST_DUE]))
@@ -45,3 +48,15 @@ def live_licence_rows(session: Session, batch: int = 2000) -> Iterator[list[Live
     result = session.exec(statement)
     while rows := result.fetchmany(batch):
         yield [tuple(row) for row in rows]
+
+
+def standing_notices(session: Session) -> list[tuple[int, int, date]]:
+    """Every price-change notice not withdrawn: (licence id, version id, renewal it moves at)."""
+    rows = session.exec(
+        select(
+            PriceChangeNotice.licence_id,
+            PriceChangeNotice.catalog_version_id,
+            PriceChangeNotice.moves_on,
+        ).where(PriceChangeNotice.withdrawn_on.is_(None))
+    ).all()
+    return [tuple(row) for row in rows]
