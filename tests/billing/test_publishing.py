@@ -274,6 +274,8 @@ def test_myarea_and_the_30_day_reminder_show_what_the_moved_renewal_will_charge(
 
     [view] = overview.licences_overview(customer.id, today=date(2026, 12, 15))
     assert view.renewal.gross_cents == NEW_PRO_2_ANNUAL  # what 10/01/2027 will charge
+    [row] = [r for r in renewals.schedule(date(2026, 12, 15)) if r.view.id == licence.id]
+    assert row.view.renewal.gross_cents == NEW_PRO_2_ANNUAL  # the laboratory's table too
 
     reminders.send_reminders(date(2026, 12, 11))  # 30 days before the renewal
     [mail] = session.exec(

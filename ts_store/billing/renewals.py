@@ -38,6 +38,7 @@ from ts_store.billing.errors import ConflictError
 from ts_store.billing.overview import (
     LicenceOverview,
     overview,
+    renewal_catalog,
     renewal_charge,
     renewal_configuration,
     renewal_pricing,
@@ -816,13 +817,14 @@ class LicenceSchedule:
 
 
 def schedule(today: date) -> list[LicenceSchedule]:
-    """Every licence with its next renewal and amount (from the domain quote)."""
+    """Every licence with its next renewal and amount (from the domain quote, with the version
+    that renewal will be priced by: docs/pricing-lab.md)."""
     catalog = current_catalog()
     with session_scope() as session:
         rows = renewal_queries.licences_with_customers(session)
     return [
         LicenceSchedule(
-            view=overview(licence, today, catalog),
+            view=overview(licence, today, renewal_catalog(licence, catalog)),
             company_name=customer.company_name,
             email=customer.email,
             data_removed_on=licence.data_removed_on,

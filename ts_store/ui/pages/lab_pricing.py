@@ -230,7 +230,7 @@ def pricing_sandbox_card() -> rx.Component:
                 "Modifica una copia del catalogo (prezzi in centesimi, limiti, caratteristiche), "
                 "scegli una data e una situazione e guarda il riepilogo come lo vedrebbe il "
                 "cliente. Non viene salvato nulla: il catalogo del negozio cambia solo quando "
-                "viene pubblicato il file (TS_STORE_CATALOG).",
+                "una bozza viene pubblicata in «Pubblica».",
                 size="2",
                 color_scheme="gray",
             ),
