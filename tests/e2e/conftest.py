@@ -17,3 +17,11 @@ def article_customer(running_app, stripe_settings):
         run_async(give_card(session, StripeGateway(stripe_settings), customer))
         licence = make_active_licence(session, customer.id, seats=2)
     yield customer, licence
+
+
+@pytest.fixture(autouse=True)
+def test_code_reads_the_apps_database(request, monkeypatch):
+    """What a test itself runs in-process (issuing an XML file, reading the catalogue version in
+    force) reads the running app's database, as the app would — never a leftover ts_store.db."""
+    if "running_app" in request.fixturenames:
+        monkeypatch.setenv("TS_STORE_DB_URL", request.getfixturevalue("running_app").db_url)
