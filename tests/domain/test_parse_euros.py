@@ -16,21 +16,22 @@ from ts_store.domain.money import EuroAmountError, parse_euros
         ("12,2", 1220),
         ("0,01", 1),
         ("1.234,56", 123456),
-        ("1.234", 123400),
         ("1.234.567,8", 123456780),
+        ("1.234.567", 123456700),  # two dots can only group thousands
         ("27.50", 2750),
         ("27.5", 2750),
         (" 27,00 € ", 2700),
         ("27\u00a0€", 2700),
-        (",50", 50),
     ],
 )
 def test_parse_euros_reads_italian_and_decimal_point_amounts(text, cents):
     assert parse_euros(text) == cents
 
 
-def test_dot_with_three_digits_is_a_thousands_separator_not_a_decimal_point():
-    assert parse_euros("1.500") == 150000
+def test_a_dot_alone_is_a_decimal_point_so_1_500_is_refused_not_guessed():
+    with pytest.raises(EuroAmountError) as refused:
+        parse_euros("1.500")
+    assert refused.value.code == "too_many_decimals"
 
 
 @pytest.mark.parametrize(
@@ -48,6 +49,8 @@ def test_dot_with_three_digits_is_a_thousands_separator_not_a_decimal_point():
         ("²", "not_a_number"),
         ("12,345", "too_many_decimals"),
         ("12.3456", "too_many_decimals"),
+        ("27,", "not_a_number"),
+        (",50", "not_a_number"),
         ("10000000000", "too_large"),
         ("9" * 400, "too_large"),
     ],

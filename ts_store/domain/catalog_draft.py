@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ts_store.domain.catalog import DRAFT_SOURCE, Catalog, CatalogError, Plan, parse_catalog
-from ts_store.domain.money import round_half_up
+from ts_store.domain.money import EuroAmountError, round_half_up
+from ts_store.domain.money import parse_euros as parse_typed_euros
 
 # Sizes a form may carry: beyond these a value is a typo (or an attack), not a price list.
 MAX_PRICE_CENTS = 10_000_000  # 100.000,00 € per user per period
@@ -49,10 +50,6 @@ PLAN_FIELDS = ("code", "name", "monthly", "annual", "min_seats", "max_seats", "f
 CATALOG_FIELDS = ("vat_percent", "trial_days", "retention_days")
 
 _CODE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
-# "27", "27,5", "27.50" (one separator, the decimals after it) or "1.234,50" (dots group
-# thousands only when a comma marks the decimals): "1.234" is 1 euro and 234 thousandths.
-_PLAIN_AMOUNT = re.compile(r"(?P<units>[0-9]+)(?:[.,](?P<decimals>[0-9]+))?")
-_GROUPED_AMOUNT = re.compile(r"(?P<units>[0-9]{1,3}(?:\.[0-9]{3})+)(?:,(?P<decimals>[0-9]+))?")
 
 
 class AmountError(ValueError):
@@ -71,26 +68,25 @@ def parse_percent(text: object) -> Fraction:
 
 
 def _parse_decimal(text: object, *, maximum: int, unit: str, example: str) -> int:
-    """A non-negative decimal with at most 2 decimals, in hundredths."""
-    if not isinstance(text, str):
-        raise AmountError(f"scrivi un {unit}, ad esempio {example}.")
-    cleaned = text.strip().removesuffix("€").removesuffix("%").strip().replace("\u00a0", "")
-    if not cleaned:
-        raise AmountError(f"scrivi un {unit}, ad esempio {example}.")
-    if len(cleaned) > MAX_AMOUNT_CHARS:
+    """A non-negative decimal with at most 2 decimals, in hundredths, read as every amount typed
+    in the store is read (`money.parse_euros`); the words name the unit and give an example."""
+    cleaned = text.strip().removesuffix("%") if isinstance(text, str) else text
+    if isinstance(cleaned, str) and len(cleaned.strip()) > MAX_AMOUNT_CHARS:
         raise AmountError(f"{unit} troppo lungo: al massimo {MAX_AMOUNT_CHARS} caratteri.")
-    if cleaned.startswith("-"):
-        raise AmountError(f"non può essere negativo (trovato {cleaned}).")
-    match = _PLAIN_AMOUNT.fullmatch(cleaned) or _GROUPED_AMOUNT.fullmatch(cleaned)
-    if match is None:
-        raise AmountError(f"«{cleaned}» non è un {unit}: scrivi ad esempio {example}.")
-    decimals = match["decimals"] or ""
-    if len(decimals) > 2:
-        raise AmountError(f"al massimo 2 decimali (trovato {cleaned}).")
-    value = int(match["units"].replace(".", "")) * 100 + int(decimals.ljust(2, "0") or 0)
+    try:
+        value = parse_typed_euros(cleaned)
+    except EuroAmountError as error:
+        shown = str(cleaned).strip()
+        raise AmountError(
+            {
+                "empty": f"scrivi un {unit}, ad esempio {example}.",
+                "negative": f"non può essere negativo (trovato {shown}).",
+                "too_many_decimals": f"al massimo 2 decimali (trovato {shown}).",
+            }.get(error.code, f"«{shown}» non è un {unit}: scrivi ad esempio {example}.")
+        ) from error
     if value > maximum:
         shown = f"{maximum // 100:,}".replace(",", ".") + f",{maximum % 100:02d}"
-        raise AmountError(f"al massimo {shown} (trovato {cleaned}).")
+        raise AmountError(f"al massimo {shown} (trovato {str(cleaned).strip()}).")
     return value
 
 

@@ -6,6 +6,7 @@ rounded once per line, so the cents shown before confirming are the cents charge
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 Exact = int | Fraction
@@ -56,42 +57,30 @@ class EuroAmountError(ValueError):
 
 
 _MAX_EURO_DIGITS = 12  # up to 9.999.999.999,99 €: far beyond any price, short enough to bound input
+# "27", "27,5", "27.50" (one separator, the decimals after it) or "1.234,50" (dots group thousands
+# only when a comma marks the decimals). A dot alone is a decimal point, so "1.234" has three
+# decimals and is refused rather than guessed: an amount is never read two ways.
+_PLAIN_AMOUNT = re.compile(r"(?P<units>[0-9]+)(?:[.,](?P<decimals>[0-9]+))?")
+_GROUPED_AMOUNT = re.compile(r"(?P<units>[0-9]{1,3}(?:\.[0-9]{3})+)(?:,(?P<decimals>[0-9]+))?")
 
 
-def parse_euros(text: str) -> int:
-    """Cents of an amount typed in euros, the Italian way ("1.234,56") or with a decimal point
-    ("27.50"). Why exact: the amount goes into a refund or a price, so "12,2" must be 1220 cents,
-    never 1219.999… A dot followed by exactly three digits is a thousands separator ("1.234" is
-    1234 €), as an Italian reader means it."""
+def parse_euros(text: object) -> int:
+    """Cents of an amount typed in euros ("27,50", "27.5", "1.234,56 €"): the one reading of a
+    typed amount in the store (refunds, catalogue drafts). Why exact: the amount goes into a
+    refund or a price, so "12,2" must be 1220 cents, never 1219.999…"""
     if not isinstance(text, str):
         raise EuroAmountError("not_a_number")
-    cleaned = text.strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
+    cleaned = text.strip().removesuffix("€").strip().replace("\u00a0", "").replace(" ", "")
     if not cleaned:
         raise EuroAmountError("empty")
     if cleaned.startswith(("-", "−")):
         raise EuroAmountError("negative")
-    if "," in cleaned:
-        whole, _, decimals = cleaned.rpartition(",")
-        whole = whole.replace(".", "") if _grouped(whole, ".") else whole
-    elif cleaned.count(".") == 1 and len(cleaned.partition(".")[2]) != 3:
-        whole, _, decimals = cleaned.partition(".")
-    else:
-        whole, decimals = (cleaned.replace(".", "") if _grouped(cleaned, ".") else cleaned), ""
-    if not (whole or decimals) or not (whole.isascii() and decimals.isascii()):
+    match = _PLAIN_AMOUNT.fullmatch(cleaned) or _GROUPED_AMOUNT.fullmatch(cleaned)
+    if match is None or not cleaned.isascii():
         raise EuroAmountError("not_a_number")
-    if not (whole or "0").isdigit() or (decimals and not decimals.isdigit()):
-        raise EuroAmountError("not_a_number")
+    units, decimals = match["units"].replace(".", ""), match["decimals"] or ""
     if len(decimals) > 2:
         raise EuroAmountError("too_many_decimals")
-    if len(whole.lstrip("0")) > _MAX_EURO_DIGITS - 2:
+    if len(units.lstrip("0")) > _MAX_EURO_DIGITS - 2:
         raise EuroAmountError("too_large")
-    return int(whole or "0") * 100 + int(decimals.ljust(2, "0") or "0")
-
-
-def _grouped(digits: str, separator: str) -> bool:
-    """True when `digits` is groups of three after the first ("1.234.567"), so the separator
-    is a thousands mark and not a decimal point."""
-    if separator not in digits:
-        return False
-    head, *groups = digits.split(separator)
-    return 1 <= len(head) <= 3 and all(len(group) == 3 for group in groups)
+    return int(units) * 100 + int(decimals.ljust(2, "0"))
