@@ -165,6 +165,17 @@ async def test_a_withdrawn_version_prices_nothing_and_its_notices_are_withdrawn(
     assert purchase.catalog_on(EFFECTIVE).plan("pro").monthly_cents == 2500
     [notice] = session.exec(select(PriceChangeNotice)).all()
     assert notice.withdrawn_on == TODAY
+    [taken_back] = session.exec(
+        select(OutboxMessage).where(OutboxMessage.kind == "price_change_withdrawn")
+    ).all()
+    params = json.loads(taken_back.params_json)
+    assert (params["licence_id"], params["renewal_on"], params["old_gross_cents"]) == (
+        licence.id,
+        "2027-01-10",
+        61000,
+    )
+    with pytest.raises(NotAllowed):
+        catalog_versions.withdraw(team, draft.id)
     await renewals.renew_due(date(2027, 1, 10), gateway)
     assert _renewal_amounts(session, licence.id) == [("2027-01-10", 61000, 1)]
 

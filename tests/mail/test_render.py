@@ -129,6 +129,11 @@ SAMPLES: dict[MessageKind, dict] = {
         "old_gross_cents": 15250,
         "new_gross_cents": 16470,
     },
+    MessageKind.PRICE_CHANGE_WITHDRAWN: {
+        **LICENCE,
+        "renewal_on": "2027-01-10",
+        "old_gross_cents": 15250,
+    },
 }
 
 

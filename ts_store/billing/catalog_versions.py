@@ -25,6 +25,7 @@ from ts_store.domain.catalog_versions import (
     status_on,
     version_in_force,
 )
+from ts_store.domain.money import with_vat
 from ts_store.domain.quote import Configuration, QuoteError, renewal_amount
 from ts_store.domain.renewal import renewal_period
 from ts_store.store import audit, customers
@@ -538,6 +539,7 @@ def withdraw(actor_customer_id: int, version_id: int) -> VersionView:
                 notice.withdrawn_on = today
                 session.add(notice)
                 withdrawn += 1
+                _tell_withdrawn(session, notice)
         audit.record(
             session,
             action="catalog_version_withdrawn",
@@ -546,6 +548,25 @@ def withdraw(actor_customer_id: int, version_id: int) -> VersionView:
             after={"version": version_id, "status": "withdrawn", "notices_withdrawn": withdrawn},
         )
     return get_version(actor, version_id)
+
+
+def _tell_withdrawn(session, notice) -> None:
+    """The customers whose notice email announced a different price are told it is taken back
+    (in the withdrawal's transaction); a notice that announced no change sent no email."""
+    if notice.old_net_cents == notice.new_net_cents:
+        return
+    licence = licences_store.get_licence(session, notice.licence_id)
+    own = catalog_of(licence.catalog_version_id) if licence.catalog_version_id else None
+    catalog = own or catalog_of(1)
+    _net, _vat, old_gross = with_vat(notice.old_net_cents, catalog.vat_percent)
+    notices.price_change_withdrawn(
+        session,
+        licence,
+        catalog_version=notice.catalog_version_id,
+        renewal_on=notice.moves_on,
+        old_gross_cents=old_gross,
+        catalog=catalog,
+    )
 
 
 def _renewal_dates(licence: Licence, configuration: Configuration):

@@ -317,6 +317,31 @@ def price_change_notice(
     )
 
 
+def price_change_withdrawn(
+    session: Session,
+    licence: Licence,
+    *,
+    catalog_version: int,
+    renewal_on: date,
+    old_gross_cents: int,
+    catalog: Catalog | None = None,
+) -> None:
+    """A version withdrawn before its date: the licences told of it hear that their renewal
+    keeps the price they have (one email per notice taken back)."""
+    notify_billing(
+        session,
+        licence.customer_id,
+        MessageKind.PRICE_CHANGE_WITHDRAWN,
+        f"price_change_withdrawn:{licence.id}:{catalog_version}",
+        {
+            "licence_id": licence.id,
+            **_current(catalog or current_catalog(), licence),
+            "renewal_on": renewal_on.isoformat(),
+            "old_gross_cents": old_gross_cents,
+        },
+    )
+
+
 # ----- which email an applied operation sends ------------------------------------------------
 
 

@@ -39,6 +39,7 @@ class MessageKind(enum.StrEnum):
     CANCELLATION_CONFIRMED = "cancellation_confirmed"
     REACTIVATED = "reactivated"
     PRICE_CHANGE_NOTICE = "price_change_notice"
+    PRICE_CHANGE_WITHDRAWN = "price_change_withdrawn"  # a notice taken back: prices stay
 
 
 ACCOUNT_KINDS = frozenset(

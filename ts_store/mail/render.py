@@ -70,6 +70,7 @@ SUBJECTS: dict[MessageKind, str] = {
     "{{ end_on | data }}",
     MessageKind.REACTIVATED: "Licenza riattivata",
     MessageKind.PRICE_CHANGE_NOTICE: "Nuovi prezzi dal rinnovo del {{ renewal_on | data }}",
+    MessageKind.PRICE_CHANGE_WITHDRAWN: "Annullato: il prezzo della tua licenza non cambia",
 }
 FAILURE_FALLBACK = "La banca non ha autorizzato il pagamento."
 CYCLE_LABELS = {"monthly": "mensile", "annual": "annuale"}
