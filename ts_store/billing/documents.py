@@ -10,20 +10,13 @@ from typing import Any
 from sqlmodel import Session
 
 from ts_store.billing.errors import NotAllowed
-from ts_store.domain.einvoice import DocumentKind
+from ts_store.domain.einvoice import DocumentKind, Line
 from ts_store.store import documents
 from ts_store.store.db import session_scope
 from ts_store.store.models import BillingDocument
 
-
-@dataclass(frozen=True)
-class DocumentLine:
-    description: str
-    quantity: int
-    unit_cents: int
-    days: int
-    period_days: int
-    amount_cents: int
+# One line of a document: the same fields the FatturaPA file carries (docs/fatturapa.md).
+DocumentLine = Line
 
 
 @dataclass(frozen=True)
@@ -41,8 +34,9 @@ class DocumentView:
     original_number: str = ""  # a credit note's invoice
 
 
-def _view(document: BillingDocument, original_number: str = "") -> DocumentView:
-    lines = tuple(
+def document_lines(document: BillingDocument) -> tuple[DocumentLine, ...]:
+    """A document's stored lines, read one way for the Documenti page and the FatturaPA file."""
+    return tuple(
         DocumentLine(
             description=str(line.get("description") or line.get("kind", "")),
             quantity=int(line["quantity"]),
@@ -53,6 +47,10 @@ def _view(document: BillingDocument, original_number: str = "") -> DocumentView:
         )
         for line in json.loads(document.lines_json)
     )
+
+
+def _view(document: BillingDocument, original_number: str = "") -> DocumentView:
+    lines = document_lines(document)
     return DocumentView(
         id=document.id,
         number=document.number,

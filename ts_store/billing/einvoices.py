@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ts_store.billing.catalog import current_catalog
+from ts_store.billing.documents import document_lines
 from ts_store.billing.errors import UseCaseError
 from ts_store.billing.seller_config import current_seller
 from ts_store.domain.einvoice import (
@@ -23,7 +24,6 @@ from ts_store.domain.einvoice import (
     Buyer,
     DocumentKind,
     Fattura,
-    Line,
     LinkedInvoice,
     SdiState,
     Seller,
@@ -102,17 +102,7 @@ def fattura_for(
         kind=DocumentKind(document.kind),
         number=document.number,
         issued_on=document.issued_on,
-        lines=tuple(
-            Line(
-                description=str(line.get("description") or line.get("kind", "")),
-                quantity=int(line["quantity"]),
-                unit_cents=int(line["unit_cents"]),
-                days=int(line["days"]),
-                period_days=int(line["period_days"]),
-                amount_cents=int(line["amount_cents"]),
-            )
-            for line in json.loads(document.lines_json)
-        ),
+        lines=document_lines(document),
         net_cents=document.net_cents,
         vat_cents=document.vat_cents,
         gross_cents=document.gross_cents,
