@@ -84,6 +84,23 @@ def _stripe_id(session, customer_id: int) -> str:
     return session.get(Customer, customer_id).stripe_customer_id
 
 
+async def _change_dead_mid_charge(session, gateway, key: str):
+    """A 2→3 seat change whose worker dies after Stripe took the money: what the commands settle."""
+    customer = make_customer(session)
+    await give_card(session, gateway, customer)
+    licence = make_active_licence(session, customer.id, seats=2)
+    with pytest.raises(asyncio.CancelledError):
+        await changes.apply_change(
+            customer_id=customer.id,
+            licence_id=licence.id,
+            expected_version=licence.version,
+            target=Configuration("pro", Cycle.MONTHLY, 3),
+            idempotency_key=key,
+            gateway=DiesMidCharge(gateway),
+        )
+    return customer, licence, _only_operation(session)
+
+
 def _assert_one_charge_one_document(session, stripe_settings, operation_id: int, licence_id):
     session.expire_all()
     operation = session.get(BillingOperation, operation_id)
@@ -138,19 +155,7 @@ async def test_reconcile_command_settles_a_stale_paid_purchase_once(
 async def test_reconcile_command_settles_a_stale_paid_change_once(
     session, gateway, db_url, stripe_settings
 ):
-    customer = make_customer(session)
-    await give_card(session, gateway, customer)
-    licence = make_active_licence(session, customer.id, seats=2)
-    with pytest.raises(asyncio.CancelledError):
-        await changes.apply_change(
-            customer_id=customer.id,
-            licence_id=licence.id,
-            expected_version=licence.version,
-            target=Configuration("pro", Cycle.MONTHLY, 3),
-            idempotency_key="change-crash",
-            gateway=DiesMidCharge(gateway),
-        )
-    operation = _only_operation(session)
+    _, licence, operation = await _change_dead_mid_charge(session, gateway, "change-crash")
     _make_stale(session, operation)
 
     result, seconds = _run(db_url, stripe_settings, "reconcile")
@@ -222,19 +227,7 @@ def _refunds_of(settings, payment_intent_id: str) -> list[dict]:
 async def test_two_extra_charges_of_a_settled_change_are_refunded_once_across_runs(
     session, gateway, db_url, stripe_settings
 ):
-    customer = make_customer(session)
-    await give_card(session, gateway, customer)
-    licence = make_active_licence(session, customer.id, seats=2)
-    with pytest.raises(asyncio.CancelledError):
-        await changes.apply_change(
-            customer_id=customer.id,
-            licence_id=licence.id,
-            expected_version=licence.version,
-            target=Configuration("pro", Cycle.MONTHLY, 3),
-            idempotency_key="change-extra",
-            gateway=DiesMidCharge(gateway),
-        )
-    operation = _only_operation(session)
+    customer, licence, operation = await _change_dead_mid_charge(session, gateway, "change-extra")
     stripe_id = customer.stripe_customer_id
     for n in (1, 2):
         await _extra_payment(gateway, operation, stripe_id, f"dup-{n}")
