@@ -75,21 +75,33 @@ def issue_document(
     existing = document_for_operation(session, operation_id)
     if existing is not None:
         return existing
+    return _issue_numbered(
+        session,
+        issued_on=issued_on,
+        lines=lines,
+        customer_id=customer_id,
+        licence_id=licence_id,
+        operation_id=operation_id,
+        description=description,
+        billing_json=json.dumps(billing, sort_keys=True),
+        net_cents=net_cents,
+        vat_cents=vat_cents,
+        gross_cents=gross_cents,
+    )
+
+
+def _issue_numbered(
+    session: Session, *, issued_on: date, lines: list[dict[str, Any]], **fields: Any
+) -> BillingDocument:
+    """Invoices and credit notes take the year's next number the same way: one sequence."""
     sequence = _next_sequence(session, issued_on.year)
     document = BillingDocument(
         number=format_number(issued_on.year, sequence),
         year=issued_on.year,
         sequence=sequence,
-        customer_id=customer_id,
-        licence_id=licence_id,
-        operation_id=operation_id,
-        description=description,
-        lines_json=json.dumps(lines, sort_keys=True),
-        billing_json=json.dumps(billing, sort_keys=True),
-        net_cents=net_cents,
-        vat_cents=vat_cents,
-        gross_cents=gross_cents,
         issued_on=issued_on,
+        lines_json=json.dumps(lines, sort_keys=True),
+        **fields,
     )
     session.add(document)
     session.flush()
@@ -144,28 +156,22 @@ def issue_credit_note(
     existing = credit_note_for_key(session, source_key)
     if existing is not None:
         return existing
-    sequence = _next_sequence(session, issued_on.year)
-    note = BillingDocument(
-        number=format_number(issued_on.year, sequence),
-        year=issued_on.year,
-        sequence=sequence,
+    return _issue_numbered(
+        session,
+        issued_on=issued_on,
+        lines=lines,
         customer_id=original.customer_id,
         licence_id=original.licence_id,
         operation_id=None,
         description=description,
-        lines_json=json.dumps(lines, sort_keys=True),
         billing_json=original.billing_json,
         net_cents=net_cents,
         vat_cents=vat_cents,
         gross_cents=gross_cents,
-        issued_on=issued_on,
         kind="credit_note",
         original_document_id=original.id,
         source_key=source_key,
     )
-    session.add(note)
-    session.flush()
-    return note
 
 
 def credit_note_for_key(session: Session, source_key: str) -> BillingDocument | None:
