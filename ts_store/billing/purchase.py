@@ -40,7 +40,7 @@ from ts_store.payments.errors import PaymentsError
 from ts_store.payments.gateway import PaymentStatus
 from ts_store.store import customers, documents, licences, operations
 from ts_store.store.db import session_scope
-from ts_store.store.models import Licence
+from ts_store.store.models import BillingOperation, Licence
 
 ALREADY_ACTIVE = "already_active"
 PROFILE_MISSING = "billing_profile_missing"
@@ -217,6 +217,18 @@ async def purchase(
     )
 
 
+def _own_purchase(session: Session, customer_id: int, operation_id: int) -> BillingOperation:
+    """This customer's purchase operation, or NOT_FOUND: someone else's is never told apart."""
+    operation = operations.get_operation(session, operation_id)
+    if (
+        operation is None
+        or operation.customer_id != customer_id
+        or operation.kind != OperationKind.PURCHASE
+    ):
+        raise NotAllowed(NOT_FOUND)
+    return operation
+
+
 async def resume_payment(customer_id: int, operation_id: int, gateway=None) -> ChargeResult:
     """Where a purchase left waiting for 3-D Secure stands now, without giving up on it.
 
@@ -226,13 +238,7 @@ async def resume_payment(customer_id: int, operation_id: int, gateway=None) -> C
     recorded through `charging` like any other outcome.
     """
     with session_scope() as session:
-        operation = operations.get_operation(session, operation_id)
-        if (
-            operation is None
-            or operation.customer_id != customer_id
-            or operation.kind != OperationKind.PURCHASE
-        ):
-            raise NotAllowed(NOT_FOUND)
+        operation = _own_purchase(session, customer_id, operation_id)
         status, intent_id = operation.status, operation.stripe_payment_intent_id
     if status != OperationStatus.REQUIRES_ACTION or not intent_id:
         return await charging.complete_after_authentication(customer_id, operation_id, gateway)
@@ -276,13 +282,7 @@ class PurchaseReceipt:
 def receipt(customer_id: int, operation_id: int) -> PurchaseReceipt:
     """The receipt of this customer's completed purchase (read back from the database)."""
     with session_scope() as session:
-        operation = operations.get_operation(session, operation_id)
-        if (
-            operation is None
-            or operation.customer_id != customer_id
-            or operation.kind != OperationKind.PURCHASE
-        ):
-            raise NotAllowed(NOT_FOUND)
+        operation = _own_purchase(session, customer_id, operation_id)
         document = documents.document_for_operation(session, operation_id)
         licence = licences.get_licence(session, operation.licence_id)
         if document is None or licence is None or operation.status != OperationStatus.SUCCEEDED:
