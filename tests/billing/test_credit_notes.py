@@ -9,7 +9,13 @@ from fractions import Fraction
 
 import pytest
 
-from tests.fixtures.factories import give_card, make_customer, make_trial, save_billing_profile
+from tests.fixtures.factories import (
+    give_card,
+    issue_test_document,
+    make_customer,
+    make_trial,
+    save_billing_profile,
+)
 from tests.fixtures.fatturapa import assert_reconciles, pdf_text, read_fattura
 from ts_store.billing import credit_notes, einvoices, purchase
 from ts_store.billing.documents import document_for, documents_for
@@ -159,23 +165,9 @@ def test_split_refund_refuses_a_total_no_net_amount_reaches():
 
 
 def test_credit_note_without_billing_data_for_xml_is_still_issued(session):
-    from tests.billing.test_documents import LINE
-
     customer = make_customer(session)
-    op, _ = operations.start_operation(session, "nodata", customer_id=customer.id, kind="change")
-    invoice = documents.issue_document(
-        session,
-        operation_id=op.id,
-        customer_id=customer.id,
-        licence_id=None,
-        issued_on=date(2026, 11, 28),
-        description="Modifica",
-        lines=[LINE],
-        billing={"company_name": "Senza indirizzo S.r.l."},
-        net_cents=3000,
-        vat_cents=660,
-        gross_cents=3660,
-    )
+    billing = {"company_name": "Senza indirizzo S.r.l."}
+    invoice = issue_test_document(session, customer.id, "nodata", billing, description="Modifica")
     note = credit_notes.issue_credit_note(
         session, original=invoice, refund_cents=3660, source_key="k", issued_on=date(2026, 12, 1)
     )

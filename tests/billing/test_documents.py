@@ -2,44 +2,20 @@
 
 import re
 import zlib
-from datetime import date
 
 import pytest
 
-from tests.fixtures.factories import make_customer
+from tests.fixtures.factories import issue_test_document, make_customer
 from ts_store.billing.documents import document_for, documents_for
 from ts_store.billing.errors import NotAllowed
-from ts_store.store import documents, operations
 from ts_store.ui.document_pdf import document_pdf
-
-LINE = {
-    "kind": "added_seats",
-    "description": "Utenti aggiunti al piano Pro (rateo)",
-    "quantity": 3,
-    "unit_cents": 2500,
-    "days": 12,
-    "period_days": 30,
-    "amount_cents": 3000,
-}
 
 
 @pytest.fixture
 def issued(session):
     customer = make_customer(session)
-    op, _ = operations.start_operation(session, "doc-op", customer_id=customer.id, kind="change")
-    document = documents.issue_document(
-        session,
-        operation_id=op.id,
-        customer_id=customer.id,
-        licence_id=None,
-        issued_on=date(2026, 11, 28),
-        description="CRM in Cloud – modifica licenza",
-        lines=[LINE],
-        billing={"company_name": "Bianchi Consulting S.r.l.", "vat_number": "12345670157"},
-        net_cents=3000,
-        vat_cents=660,
-        gross_cents=3660,
-    )
+    billing = {"company_name": "Bianchi Consulting S.r.l.", "vat_number": "12345670157"}
+    document = issue_test_document(session, customer.id, "doc-op", billing)
     session.commit()
     return customer, document
 

@@ -13,6 +13,7 @@ import pytest
 from tests.fixtures.factories import (
     VALID_BILLING,
     give_card,
+    issue_test_document,
     make_active_licence,
     make_customer,
     make_trial,
@@ -151,24 +152,8 @@ async def test_sole_trader_with_personal_codice_fiscale_validates(
 
 
 def test_another_customer_cannot_download_the_xml(session):
-    from tests.billing.test_documents import LINE
-    from ts_store.store import operations
-
     owner, intruder = make_customer(session), make_customer(session)
-    operation, _ = operations.start_operation(session, "x", customer_id=owner.id, kind="change")
-    document = documents.issue_document(
-        session,
-        operation_id=operation.id,
-        customer_id=owner.id,
-        licence_id=None,
-        issued_on=date(2026, 11, 28),
-        description="Modifica",
-        lines=[LINE],
-        billing=VALID_BILLING,
-        net_cents=3000,
-        vat_cents=660,
-        gross_cents=3660,
-    )
+    document = issue_test_document(session, owner.id, "x", VALID_BILLING, description="Modifica")
     session.commit()
     with pytest.raises(einvoices.EinvoiceError) as refused:
         einvoices.customer_xml(intruder.id, document.id)

@@ -9,29 +9,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from tests.billing.test_documents import LINE
-from tests.fixtures.factories import VALID_BILLING, make_customer
+from tests.fixtures.factories import VALID_BILLING, issue_test_document, make_customer
 from tests.fixtures.fatturapa import read_fattura
-from ts_store.store import documents, operations
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _issue(session, customer_id: int, key: str, issued_on: date, billing=VALID_BILLING):
-    operation, _ = operations.start_operation(session, key, customer_id=customer_id, kind="change")
-    document = documents.issue_document(
-        session,
-        operation_id=operation.id,
-        customer_id=customer_id,
-        licence_id=None,
-        issued_on=issued_on,
-        description="CRM in Cloud – modifica licenza",
-        lines=[LINE],
-        billing=billing,
-        net_cents=3000,
-        vat_cents=660,
-        gross_cents=3660,
-    )
+    document = issue_test_document(session, customer_id, key, billing, issued_on=issued_on)
     session.commit()
     return document
 

@@ -5,18 +5,22 @@ a rejected file after the customer fixed the data."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlmodel import select
 
-from tests.billing.test_documents import LINE
-from tests.fixtures.factories import VALID_BILLING, make_customer, save_billing_profile
+from tests.fixtures.factories import (
+    VALID_BILLING,
+    issue_test_document,
+    make_customer,
+    save_billing_profile,
+)
 from tests.fixtures.fatturapa import read_fattura
 from ts_store.billing import einvoices, sdi_sender
 from ts_store.domain.einvoice import SdiState
-from ts_store.store import customers, documents, operations
+from ts_store.store import customers, documents
 from ts_store.store import einvoices as store
 from ts_store.store.models import AuditEntry, SdiNotificationRecord
 
@@ -26,21 +30,8 @@ NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 def _document(session, **billing):
     customer = make_customer(session)
     save_billing_profile(session, customer.id, **billing)
-    operation, _ = operations.start_operation(
-        session, f"sdi-{customer.id}", customer_id=customer.id, kind="change"
-    )
-    document = documents.issue_document(
-        session,
-        operation_id=operation.id,
-        customer_id=customer.id,
-        licence_id=None,
-        issued_on=date(2026, 11, 28),
-        description="CRM in Cloud – modifica licenza",
-        lines=[LINE],
-        billing={**VALID_BILLING, **billing},
-        net_cents=3000,
-        vat_cents=660,
-        gross_cents=3660,
+    document = issue_test_document(
+        session, customer.id, f"sdi-{customer.id}", {**VALID_BILLING, **billing}
     )
     session.commit()
     return customer, document

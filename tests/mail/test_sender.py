@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tests.billing.test_documents import LINE, _pdf_text
+from tests.billing.test_documents import _pdf_text
 from tests.fixtures.factories import (
     give_card,
+    issue_test_document,
     make_active_licence,
     make_customer,
     save_billing_profile,
@@ -21,7 +22,7 @@ from tests.fixtures.smtp import body_text
 from ts_store.billing import accounts, notifications, renewals
 from ts_store.domain.notifications import MessageKind
 from ts_store.mail.sender import SenderConfig, send_due
-from ts_store.store import documents, licences, operations
+from ts_store.store import documents, licences
 from ts_store.store.models import OutboxMessage, utcnow
 
 
@@ -124,21 +125,13 @@ def test_several_senders_at_once_deliver_each_message_exactly_once(engine, mail_
 def test_a_message_about_a_document_carries_its_pdf(engine, mail_env):
     with Session(engine, expire_on_commit=False) as session:
         customer = make_customer(session, email="pdf@x.it")
-        operation, _ = operations.start_operation(
-            session, "pdf-op", customer_id=customer.id, kind="purchase"
-        )
-        document = documents.issue_document(
+        document = issue_test_document(
             session,
-            operation_id=operation.id,
-            customer_id=customer.id,
-            licence_id=None,
-            issued_on=date(2026, 11, 28),
+            customer.id,
+            "pdf-op",
+            {"company_name": "Bianchi S.r.l."},
+            kind="purchase",
             description="CRM in Cloud – acquisto licenza",
-            lines=[LINE],
-            billing={"company_name": "Bianchi S.r.l."},
-            net_cents=3000,
-            vat_cents=660,
-            gross_cents=3660,
         )
         notifications.notify_billing(
             session,
