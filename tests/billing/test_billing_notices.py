@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from tests.fixtures.factories import (
     VALID_BILLING,
+    buy_trial,
     give_card,
     make_active_licence,
     make_customer,
@@ -108,14 +109,8 @@ async def test_3d_secure_purchase_is_confirmed_by_email_only_once_authenticated(
     session, gateway, stripe_settings
 ):
     customer = await _customer(session, gateway, "4000002760003184")
-    trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
-    pending = await purchase.purchase(
-        customer_id=customer.id,
-        licence_id=trial.id,
-        expected_version=trial.version,
-        target=Configuration("pro", Cycle.ANNUAL, 1),
-        idempotency_key="buy-3ds",
-        gateway=gateway,
+    _, pending = await buy_trial(
+        session, gateway, customer, Configuration("pro", Cycle.ANNUAL, 1), "buy-3ds"
     )
     assert pending.status == "requires_action"
     assert _rows(session) == []  # nothing paid yet: nothing to confirm
@@ -132,14 +127,8 @@ async def test_3d_secure_purchase_is_confirmed_by_email_only_once_authenticated(
 
 async def test_declined_purchase_queues_nothing(session, gateway):
     customer = await _customer(session, gateway, DECLINING_CARD)
-    trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
-    result = await purchase.purchase(
-        customer_id=customer.id,
-        licence_id=trial.id,
-        expected_version=trial.version,
-        target=Configuration("pro", Cycle.MONTHLY, 3),
-        idempotency_key="buy-declined",
-        gateway=gateway,
+    _, result = await buy_trial(
+        session, gateway, customer, Configuration("pro", Cycle.MONTHLY, 3), "buy-declined"
     )
     assert result.status == "failed"
     assert _rows(session) == []

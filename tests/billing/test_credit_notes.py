@@ -10,14 +10,14 @@ from fractions import Fraction
 import pytest
 
 from tests.fixtures.factories import (
+    buy_trial,
     give_card,
     issue_test_document,
     make_customer,
-    make_trial,
     save_billing_profile,
 )
 from tests.fixtures.fatturapa import assert_reconciles, pdf_text, read_fattura
-from ts_store.billing import credit_notes, einvoices, purchase
+from ts_store.billing import credit_notes, einvoices
 from ts_store.billing.documents import document_for, documents_for
 from ts_store.domain.einvoice import DocumentKind
 from ts_store.domain.money import round_half_up
@@ -39,15 +39,7 @@ async def _invoiced_purchase(session, gateway):
     customer = make_customer(session)
     save_billing_profile(session, customer.id)
     await give_card(session, gateway, customer)
-    trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
-    result = await purchase.purchase(
-        customer_id=customer.id,
-        licence_id=trial.id,
-        expected_version=trial.version,
-        target=Configuration("pro", Cycle.MONTHLY, 3),
-        idempotency_key=f"buy-{customer.id}",
-        gateway=gateway,
-    )
+    _, result = await buy_trial(session, gateway, customer, Configuration("pro", Cycle.MONTHLY, 3))
     assert result.done
     operation = operations.get_operation(session, result.operation_id)
     session.refresh(operation)

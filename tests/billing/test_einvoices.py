@@ -12,15 +12,15 @@ import pytest
 
 from tests.fixtures.factories import (
     VALID_BILLING,
+    buy_trial,
     give_card,
     issue_test_document,
     make_active_licence,
     make_customer,
-    make_trial,
     save_billing_profile,
 )
 from tests.fixtures.fatturapa import assert_reconciles, pdf_text, read_fattura
-from ts_store.billing import changes, einvoices, purchase, renewals
+from ts_store.billing import changes, einvoices, renewals
 from ts_store.billing.documents import document_for
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration
@@ -79,15 +79,7 @@ async def test_purchase_invoice_validates_and_matches_document_and_pdf(
     customer = make_customer(session)
     save_billing_profile(session, customer.id)
     await give_card(session, gateway, customer)
-    trial = make_trial(session, customer.id, trial_ends_on=date(2026, 12, 5))
-    result = await purchase.purchase(
-        customer_id=customer.id,
-        licence_id=trial.id,
-        expected_version=trial.version,
-        target=Configuration("pro", Cycle.ANNUAL, 5),
-        idempotency_key=f"buy-{customer.id}",
-        gateway=gateway,
-    )
+    _, result = await buy_trial(session, gateway, customer, Configuration("pro", Cycle.ANNUAL, 5))
     assert result.done
     [document] = documents.documents_of(session, customer.id)
     stored = einvoice_store.current_file(session, document.id)  # issued with the document
