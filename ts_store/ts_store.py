@@ -19,6 +19,7 @@ from ts_store.ui import routes
 from ts_store.ui.components.connection_notice import app_overlay
 from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
 from ts_store.ui.errors import backend_exception_handler
+from ts_store.ui.event_guard import install_event_guard
 from ts_store.ui.pages.billing_data import BillingDataState, billing_data_page
 from ts_store.ui.pages.catalog_lab import CatalogLabState, catalog_lab_page
 from ts_store.ui.pages.contact import ContactState, contact_page
@@ -65,6 +66,7 @@ app = rx.App(
 )
 app.app_wraps[(5, "Overlay")] = app_overlay
 throttle_disk_state_purge(app)
+install_event_guard(app)  # every event checked against its handler's signature first
 
 app.add_page(
     rx.fragment(), route="/", on_load=SessionState.redirect_if_logged_in_or_login, title="TS Store"

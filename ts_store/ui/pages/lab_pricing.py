@@ -9,6 +9,7 @@ the live catalogue changes only when the file is shipped. Every handler re-check
 from __future__ import annotations
 
 import dataclasses
+from typing import Annotated
 
 import reflex as rx
 
@@ -19,6 +20,7 @@ from ts_store.domain.periods import CYCLE_LABELS, Cycle
 from ts_store.ui.components.fields import field_label
 from ts_store.ui.components.layout import error_callout
 from ts_store.ui.components.quote_summary import QuoteView, quote_summary, quote_view
+from ts_store.ui.event_guard import TextLimit
 from ts_store.ui.formatting import format_cents, format_date, format_percent
 from ts_store.ui.messages import message_for
 from ts_store.ui.product_team import product_team_member_id
@@ -105,7 +107,9 @@ class PricingLabState(rx.State):
             self.has_result = False
 
     @rx.event
-    async def calculate(self, form_data: dict):
+    async def calculate(
+        self, form_data: Annotated[dict, TextLimit(pricing_sandbox.MAX_DRAFT_CHARS)]
+    ):
         """Quote the form's situation with the draft catalogue (nothing stored)."""
         if await product_team_member_id(self) is None or not isinstance(form_data, dict):
             return
