@@ -41,7 +41,7 @@ from ts_store.ui.pages.plans import plans_page
 from ts_store.ui.pages.purchase import PurchaseState, purchase_page
 from ts_store.ui.pages.register import register_page
 from ts_store.ui.pages.sent_mail import SentMailState, sent_mail_page
-from ts_store.ui.session import SessionState
+from ts_store.ui.session import SessionState, is_anonymous
 from ts_store.ui.state_manager import throttle_disk_state_purge
 from ts_store.ui.theme import global_style
 
@@ -65,7 +65,7 @@ app = rx.App(
     ),
 )
 app.app_wraps[(5, "Overlay")] = app_overlay
-throttle_disk_state_purge(app)
+throttle_disk_state_purge(app, is_anonymous=is_anonymous)
 install_event_guard(app)  # every event checked against its handler's signature first
 
 app.add_page(

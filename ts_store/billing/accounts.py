@@ -27,7 +27,9 @@ from ts_store.store import audit, customers, licences
 from ts_store.store.db import session_scope
 from ts_store.store.models import Customer, Licence, utcnow
 
-SESSION_LIFETIME = timedelta(days=14)
+SESSION_LIFETIME = timedelta(days=7)  # absolute maximum of a login, however active
+SESSION_IDLE = timedelta(hours=12)  # a login unused this long ends (each use slides it)
+SESSION_SLIDE_STEP = timedelta(minutes=10)  # the expiry is moved at most this often (one write)
 MIN_PASSWORD_LENGTH = 10
 LOGIN_FAILED = "login_failed"
 PRODUCT_TEAM = "product_team"
@@ -74,6 +76,11 @@ def hash_password(password: str) -> str:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_ref(token: str) -> str:
+    """The reference of a session token the pages may keep: its hash, as the database keeps it."""
+    return _token_hash(token) if isinstance(token, str) and token else ""
 
 
 def register(*, email: object, password: object, company_name: object) -> LoggedIn:
@@ -159,7 +166,7 @@ def _open_session(session: Session, customer: Customer) -> LoggedIn:
         session,
         customer_id=customer.id,
         token_hash=_token_hash(token),
-        expires_at=utcnow() + SESSION_LIFETIME,
+        expires_at=utcnow() + min(SESSION_IDLE, SESSION_LIFETIME),
     )
     return LoggedIn(customer_id=customer.id, token=token)
 
@@ -168,11 +175,22 @@ def signed_in(token: str, now: datetime | None = None) -> SignedIn | None:
     """The logged-in customer behind a session token, or None (unknown, expired, revoked)."""
     if not token or not isinstance(token, str):
         return None
+    return signed_in_by_ref(session_ref(token), now)
+
+
+def signed_in_by_ref(ref: str, now: datetime | None = None) -> SignedIn | None:
+    """The same, from the token's reference; a use slides the idle expiry (up to the maximum)."""
+    if not ref or not isinstance(ref, str) or len(ref) != 64:
+        return None
+    now = now or utcnow()
     with session_scope() as session:
-        row = customers.live_auth_session(session, _token_hash(token), now or utcnow())
+        row = customers.live_auth_session(session, ref, now)
         customer = customers.get_customer(session, row.customer_id) if row else None
         if customer is None:
             return None
+        slid = min(now + SESSION_IDLE, row.created_at + SESSION_LIFETIME)
+        if slid - row.expires_at >= SESSION_SLIDE_STEP:
+            customers.extend_auth_session(session, row, slid)
         return SignedIn(
             customer_id=customer.id,
             company_name=customer.company_name,
@@ -190,5 +208,23 @@ def is_product_team(customer_id: int) -> bool:
 
 def logout(token: str) -> None:
     if token and isinstance(token, str):
+        logout_by_ref(session_ref(token))
+
+
+def logout_by_ref(ref: str) -> None:
+    if ref and isinstance(ref, str):
         with session_scope() as session:
-            customers.revoke_auth_session(session, _token_hash(token))
+            customers.revoke_auth_session(session, ref)
+
+
+def logout_everywhere(customer_id: int) -> int:
+    """End every live session of the customer (all browsers); how many were ended."""
+    with session_scope() as session:
+        ended = customers.revoke_all_auth_sessions(session, customer_id, utcnow())
+        audit.record(
+            session,
+            action="logout_everywhere",
+            actor_customer_id=customer_id,
+            after={"ended": ended},
+        )
+        return ended

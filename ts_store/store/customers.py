@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ts_store.store.models import AuthSession, BillingProfile, Customer, utcnow
@@ -49,6 +50,23 @@ def live_auth_session(session: Session, token_hash: str, now: datetime) -> AuthS
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     return row
+
+
+def extend_auth_session(session: Session, row: AuthSession, expires_at: datetime) -> None:
+    """Slide a live session's expiry (never past what the caller computed as its maximum)."""
+    row.expires_at = expires_at
+    session.add(row)
+    session.flush()
+
+
+def revoke_all_auth_sessions(session: Session, customer_id: int, now: datetime) -> int:
+    """Revoke every session of the customer still open; how many were."""
+    result = session.execute(
+        sa.update(AuthSession)
+        .where(AuthSession.customer_id == customer_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return result.rowcount or 0
 
 
 def revoke_auth_session(session: Session, token_hash: str) -> None:

@@ -1,31 +1,79 @@
-"""Reflex's disk state manager, with its sweep of expired state files run once a minute.
+"""Reflex's disk state manager, bounded: a sweep once a minute, private files, a size cap per
+state, and anonymous sessions that expire quickly.
 
-Why: Reflex 0.10.1's disk manager lists and stats every file in its states directory on every
-pass of its write loop, and with sessions writing continuously that loop passes many times a
-second. At 300 preview events/s from 200 sessions py-spy put ~45 % of the worker's busy time
-in that sweep (benchmarks/backend_throughput.py). Expired files only need removing eventually,
-so the sweep is throttled; reading, writing and the in-memory expiry are Reflex's own, unchanged.
+Why each change:
+- The sweep of expired state files runs once a minute instead of on every pass of the write loop:
+  Reflex 0.10.1's disk manager lists and stats every file in its states directory on every pass,
+  and at 300 preview events/s from 200 sessions py-spy put ~45 % of the worker's busy time in that
+  sweep (benchmarks/backend_throughput.py).
+- State files are written 0600 (Reflex writes them with the process umask, 0644 here): they hold
+  what a customer typed (issue #15, finding 4).
+- A state that pickles to more than `max_state_bytes` is reset to its defaults instead of being
+  kept and written: with every event argument bounded (ts_store/ui/event_guard.py) only a bug can
+  get there, and a session's total is then at most this cap times the number of page states
+  (finding 3: 8 events of 500 KB made a 4.5 MB state file).
+- A session without a login expires after `anonymous_expiration` seconds instead of the hour a
+  logged-in one keeps (finding 3: new client tokens are free, each a set of files).
+Reading, writing order and Reflex's own expiry loop are otherwise unchanged.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import reflex as rx
 from reflex.istate.manager.disk import StateManagerDisk
+from reflex.istate.manager.token import BaseStateToken
+from reflex.state import BaseState
+from reflex.utils.misc import run_in_thread
+
+logger = logging.getLogger("ts_store.ui.state_manager")
 
 PURGE_INTERVAL_SECONDS = 60.0
+MAX_STATE_BYTES = 256 * 1024  # one page state, pickled
+ANONYMOUS_EXPIRATION_SECONDS = 15 * 60
+
+
+def _never_anonymous(_root: BaseState) -> bool:
+    return False
+
+
+def _write_private(path: Path, data: bytes, mtime: float | None) -> None:
+    """Write `data` readable by this user only (also tightening a file an older run left 0644)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+
+
+def _reset_own_fields(state: BaseState) -> None:
+    """This state's vars back to their defaults (its substates untouched)."""
+    cls = type(state)
+    for name, field in cls.__fields__.items():
+        if field._owner is cls and not name.startswith("router"):
+            setattr(state, name, field.default_value())
 
 
 @dataclasses.dataclass
 class ThrottledPurgeStateManagerDisk(StateManagerDisk):
-    """StateManagerDisk whose sweep of expired state files runs at most once per interval."""
+    """StateManagerDisk with a throttled sweep, private files, a size cap, short anonymous life."""
 
     purge_interval_seconds: float = PURGE_INTERVAL_SECONDS
     clock: Callable[[], float] = time.monotonic
+    max_state_bytes: int = MAX_STATE_BYTES
+    anonymous_expiration: int = ANONYMOUS_EXPIRATION_SECONDS
+    is_anonymous: Callable[[BaseState], bool] = _never_anonymous
     _last_purge: float | None = dataclasses.field(default=None, init=False)
+    _anonymous: set[str] = dataclasses.field(default_factory=set, init=False)
 
     def _purge_expired_states(self) -> None:
         now = self.clock()
@@ -34,11 +82,59 @@ class ThrottledPurgeStateManagerDisk(StateManagerDisk):
         self._last_purge = now
         super()._purge_expired_states()
 
+    def _backdate_seconds(self) -> float:
+        """How far an anonymous session's last touch is moved back so it expires early."""
+        return max(0, self.token_expiration - self.anonymous_expiration)
 
-def throttle_disk_state_purge(app: rx.App) -> None:
-    """Swap the app's disk state manager for the throttled one (memory and Redis untouched).
+    async def set_state(self, token, state, **context) -> None:
+        if isinstance(state, BaseState) and state.parent_state is None:
+            key = self._coerce_token(token).cache_key
+            if self.is_anonymous(state):
+                self._anonymous.add(key)
+            else:
+                self._anonymous.discard(key)
+        await super().set_state(token, state, **context)
+        key = self._coerce_token(token).cache_key
+        if key in self._anonymous and key in self._token_last_touched:
+            touched, stored_token = self._token_last_touched[key]
+            self._token_last_touched[key] = (touched - self._backdate_seconds(), stored_token)
+
+    def _purge_token(self, token) -> None:
+        self._anonymous.discard(token.cache_key)
+        super()._purge_token(token)
+
+    async def set_state_for_substate(self, token, substate) -> None:
+        if token.get_and_reset_touched_state(substate):
+            pickled = token.serialize(substate)
+            if pickled and len(pickled) > self.max_state_bytes and isinstance(substate, BaseState):
+                logger.warning(
+                    "State %s of a session pickles to %d bytes (max %d): reset, not stored",
+                    type(substate).__name__,
+                    len(pickled),
+                    self.max_state_bytes,
+                )
+                _reset_own_fields(substate)
+                pickled = token.serialize(substate)
+            if pickled:
+                path = self.token_path(token.with_cls(type(substate)))
+                self.states_directory.mkdir(parents=True, exist_ok=True)
+                mtime = (
+                    time.time() - self._backdate_seconds()
+                    if token.cache_key in self._anonymous
+                    else None
+                )
+                await run_in_thread(lambda: _write_private(path, pickled, mtime))
+        if isinstance(token, BaseStateToken) and isinstance(substate, BaseState):
+            for child in substate.substates.values():
+                await self.set_state_for_substate(token, child)
+
+
+def throttle_disk_state_purge(
+    app: rx.App, is_anonymous: Callable[[BaseState], bool] = _never_anonymous
+) -> None:
+    """Swap the app's disk state manager for the bounded one (memory and Redis untouched).
 
     The event processor reads `app.state_manager` when the backend starts, after this runs.
     """
     if type(app.state_manager) is StateManagerDisk:
-        app._state_manager = ThrottledPurgeStateManagerDisk()
+        app._state_manager = ThrottledPurgeStateManagerDisk(is_anonymous=is_anonymous)
