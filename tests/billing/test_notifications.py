@@ -22,7 +22,9 @@ def _rows(session):
 
 
 def test_registration_queues_the_welcome_with_the_trial_end(session):
-    accounts.register(email="Mario@Rossi.it", password="Password2026", company_name="Rossi")
+    accounts.register(
+        email="Mario@Rossi.it", password="Tramonto sul lago 2026", company_name="Rossi"
+    )
     session.commit()
     [row] = _rows(session)
     assert (row.kind, row.recipient) == ("welcome", "mario@rossi.it")
@@ -37,7 +39,9 @@ def test_registration_queues_the_welcome_with_the_trial_end(session):
 def test_a_refused_registration_queues_nothing(engine):
     with Session(engine) as session:
         with pytest.raises(InputError):
-            accounts.register(email="no-at-sign", password="Password2026", company_name="R")
+            accounts.register(
+                email="no-at-sign", password="Tramonto sul lago 2026", company_name="R"
+            )
         session.rollback()
         assert _rows(session) == []
 

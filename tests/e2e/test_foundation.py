@@ -17,14 +17,34 @@ pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 _n = count(1)
 
 
-def _register(page, app, email: str, company: str) -> None:
+PASSWORD = "Tramonto sul lago 2026"
+
+
+def _register_only(page, app, email: str, company: str) -> str:
+    """The registration form sent; the neutral answer the page gives (issue #15)."""
     page.goto(f"{app.url}/registrati")
     page.fill("#register-company_name", company)
     page.fill("#register-email", email)
-    page.fill("#register-password", "Password2026")
+    page.fill("#register-password", PASSWORD)
     page.click("#register-submit")
-    page.wait_for_url("**/myarea")
-    page.wait_for_selector(".licence-card")
+    page.wait_for_selector("#register-done")
+    return text_of(page, "#register-done")
+
+
+def _register(page, app, email: str, company: str) -> None:
+    _register_only(page, app, email, company)
+    login(page, app, email, PASSWORD)
+
+
+def test_registering_a_known_email_answers_exactly_as_for_a_new_one(page, running_app):
+    email = f"doppio{next(_n)}@example.it"
+    first = _register_only(page, running_app, email, "Doppio S.r.l.")
+    again = _register_only(page, running_app, email.upper(), "Altro Nome S.r.l.")
+    assert first == again
+    assert "esiste già" not in again
+    with running_app.session() as session:
+        stored = session.exec(select(Customer).where(Customer.email == email)).all()
+    assert [c.company_name for c in stored] == ["Doppio S.r.l."]
 
 
 def test_register_logout_login_and_see_the_15_day_trial(page, running_app):

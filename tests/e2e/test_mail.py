@@ -71,9 +71,9 @@ def test_registering_sends_the_welcome_email(
     page.goto(f"{running_app.url}/registrati")
     page.fill("#register-company_name", "Verdi S.p.A.")
     page.fill("#register-email", email)
-    page.fill("#register-password", PASSWORD)
+    page.fill("#register-password", "Tramonto sul lago 2026")
     page.click("#register-submit")
-    page.wait_for_url("**/myarea")
+    page.wait_for_selector("#register-done")  # the same answer for a known address (issue #15)
 
     welcome = app_mail_sink.wait_for(_to(email))
     assert welcome["Subject"] == "Benvenuto in TS Store: la prova di CRM in Cloud è attiva"

@@ -30,7 +30,7 @@ def _register(engine, email="mario@rossi.it"):
     with Session(engine) as session:
         accounts.register(
             email=email,
-            password="Password2026",
+            password="Tramonto sul lago 2026",
             company_name="Rossi S.r.l.",
         )
         session.commit()

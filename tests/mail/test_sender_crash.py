@@ -66,7 +66,7 @@ def crash_setup(db_url, engine, tmp_path):
         with Session(engine) as session:
             accounts.register(
                 email=email,
-                password="Password2026",
+                password="Tramonto sul lago 2026",
                 company_name="Rossi S.r.l.",
             )
             session.commit()

@@ -7,7 +7,6 @@ revoked at logout. Login errors never say whether the email exists.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,12 +16,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from ts_store.billing import clock
+from ts_store.billing import clock, input_rules
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import InputError
-from ts_store.billing.notifications import notify_account
+from ts_store.billing.notifications import notify_account, notify_registration_attempt
 from ts_store.domain.lifecycle import LicenceStatus
 from ts_store.domain.notifications import MessageKind
+from ts_store.domain.text import normalise, visible_text
 from ts_store.store import audit, customers, licences
 from ts_store.store.db import session_scope
 from ts_store.store.models import Customer, Licence, utcnow
@@ -30,10 +30,9 @@ from ts_store.store.models import Customer, Licence, utcnow
 SESSION_LIFETIME = timedelta(days=7)  # absolute maximum of a login, however active
 SESSION_IDLE = timedelta(hours=12)  # a login unused this long ends (each use slides it)
 SESSION_SLIDE_STEP = timedelta(minutes=10)  # the expiry is moved at most this often (one write)
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = input_rules.MIN_PASSWORD_CODE_POINTS
 LOGIN_FAILED = "login_failed"
 PRODUCT_TEAM = "product_team"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -57,17 +56,26 @@ class SignedIn:
     is_product_team: bool
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
+def normalise_email(email: object) -> str:
+    """The address as stored and looked up: NFKC, trimmed, lower-case ("" when unusable)."""
+    if not isinstance(email, str):
+        return ""
+    return input_rules.normalise_email(email) or normalise(email[:1000]).lower()
 
 
-def password_problem(password: str) -> AccountError | None:
-    """Why a password is too weak, or None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return AccountError("password", "password_too_short", min_length=MIN_PASSWORD_LENGTH)
-    if password.isdigit() or password.isalpha():
-        return AccountError("password", "password_one_kind")
-    return None
+def password_problem(
+    password: object, *, email: str = "", company_name: str = ""
+) -> AccountError | None:
+    """Why a password is refused (input_rules.password_problem), as the form's error, or None."""
+    code = input_rules.password_problem(password, email=email, company_name=company_name)
+    if code is None:
+        return None
+    return AccountError(
+        "password",
+        code,
+        min_length=input_rules.MIN_PASSWORD_CODE_POINTS,
+        max_length=input_rules.MAX_PASSWORD_CODE_POINTS,
+    )
 
 
 def hash_password(password: str) -> str:
@@ -83,31 +91,51 @@ def session_ref(token: str) -> str:
     return _token_hash(token) if isinstance(token, str) and token else ""
 
 
-def register(*, email: object, password: object, company_name: object) -> LoggedIn:
-    """Create the account with a CRM in Cloud trial (from the store's today), and log it in."""
-    email = normalise_email(email if isinstance(email, str) else "")
-    company_name = company_name.strip() if isinstance(company_name, str) else ""
-    password = password if isinstance(password, str) else ""
-    if not _EMAIL.match(email) or len(email) > 254:
+@dataclass(frozen=True)
+class Registered:
+    """What registration did. The page must answer the same either way (no enumeration):
+    `customer_id` is for tests and logs, never for the answer."""
+
+    customer_id: int | None
+
+
+def register(*, email: object, password: object, company_name: object) -> Registered:
+    """Create the account with a CRM in Cloud trial (from the store's today) and welcome it by
+    email; for an address that already has an account (or looks like one), create nothing and
+    tell that account's owner by email instead. The caller answers the same in both cases."""
+    address = input_rules.normalise_email(email)
+    if address is None:
         raise AccountError("email", "email_invalid")
-    if not 2 <= len(company_name) <= 100:
+    company = visible_text(company_name) if isinstance(company_name, str) else None
+    if company is None:
+        raise AccountError("company_name", "text_hidden_characters", label="Ragione sociale")
+    company = " ".join(company.split())
+    if not 2 <= len(company) <= 100:
         raise AccountError("company_name", "company_name_length")
-    problem = password_problem(password)
+    problem = password_problem(password, email=address, company_name=company)
     if problem:
         raise problem
+    password_hash = hash_password(password)  # also for a known address: the same time either way
     today = clock.today()
     with session_scope() as session:
-        if customers.find_by_email(session, email) is not None:
-            raise AccountError("email", "email_taken")
-        try:
-            customer = customers.add_customer(
+        existing = customers.find_lookalike(session, address)
+        if existing is not None:
+            if existing.email == address:
+                notify_registration_attempt(session, existing, today.isoformat())
+            audit.record(
                 session,
-                email=email,
-                password_hash=hash_password(password),
-                company_name=company_name,
+                action="registration_refused",
+                actor_customer_id=None,
+                after={"reason": "same" if existing.email == address else "lookalike"},
             )
-        except IntegrityError as exc:
-            raise AccountError("email", "email_taken") from exc
+            return Registered(None)
+        try:
+            with session.begin_nested():
+                customer = customers.add_customer(
+                    session, email=address, password_hash=password_hash, company_name=company
+                )
+        except IntegrityError:
+            return Registered(None)  # registered a moment ago by a concurrent request
         licence = start_trial(session, customer, today)
         notify_account(
             session,
@@ -120,7 +148,7 @@ def register(*, email: object, password: object, company_name: object) -> Logged
                 "trial_ends_on": licence.trial_ends_on.isoformat(),
             },
         )
-        return _open_session(session, customer)
+        return Registered(customer.id)
 
 
 def start_trial(session: Session, customer: Customer, today: date) -> Licence:
@@ -143,7 +171,6 @@ def start_trial(session: Session, customer: Customer, today: date) -> Licence:
 
 
 def login(*, email: object, password: object) -> LoggedIn:
-    email = email if isinstance(email, str) else ""
     password = password if isinstance(password, str) else ""
     with session_scope() as session:
         customer = customers.find_by_email(session, normalise_email(email))

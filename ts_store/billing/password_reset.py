@@ -96,7 +96,9 @@ def reset_password(token: str, password: str, now: datetime | None = None) -> No
         if reset is None:
             raise ResetLinkInvalid()
         customer = customers.get_customer(session, reset.customer_id)
-        problem = accounts.password_problem(password)
+        problem = accounts.password_problem(
+            password, email=customer.email, company_name=customer.company_name
+        )
         if problem:
             raise problem
         if not password_resets.use_reset(session, reset, moment):

@@ -8,6 +8,7 @@ from ts_store.billing.errors import InputError
 from ts_store.billing.notifications import notify_account
 from ts_store.domain.choices import SUPPORT_SUBJECTS
 from ts_store.domain.notifications import MessageKind
+from ts_store.domain.text import visible_text
 from ts_store.store import customers, licences, support
 from ts_store.store.db import session_scope
 
@@ -24,14 +25,26 @@ class SupportRequestSent:
     licence_id: int | None
 
 
+def _clean_message(message: object) -> str | None:
+    """NFKC, line breaks kept; None when it holds NUL, a right-to-left override, a zero-width
+    or another hidden character (issue #15)."""
+    if not isinstance(message, str):
+        return ""
+    if len(message) > 4 * MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS + 1]  # too long either way: no need to scan it all
+    return visible_text(message, multiline=True)
+
+
 def request_problems(subject: object, message: object) -> list[InputError]:
     """Every problem of the form at once, in the form's order, so the page can show them all."""
     subject = subject.strip() if isinstance(subject, str) else ""
-    message = message.strip() if isinstance(message, str) else ""
+    cleaned = _clean_message(message)
     problems = []
     if subject not in SUBJECTS:
         problems.append(InputError("subject", "support_subject_invalid"))
-    if not MIN_MESSAGE_CHARS <= len(message) <= MAX_MESSAGE_CHARS:
+    if cleaned is None:
+        problems.append(InputError("message", "support_message_hidden_characters"))
+    elif not MIN_MESSAGE_CHARS <= len(cleaned) <= MAX_MESSAGE_CHARS:
         problems.append(
             InputError(
                 "message",
@@ -50,7 +63,7 @@ def send_request(
     if problems:
         raise problems[0]
     subject = subject.strip() if isinstance(subject, str) else ""
-    message = message.strip() if isinstance(message, str) else ""
+    message = _clean_message(message) or ""
     with session_scope() as session:
         if (
             licence_id is not None

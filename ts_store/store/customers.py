@@ -7,11 +7,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from ts_store.store.lookalikes import email_skeleton
 from ts_store.store.models import AuthSession, BillingProfile, Customer, utcnow
 
 
 def find_by_email(session: Session, email: str) -> Customer | None:
     return session.exec(select(Customer).where(Customer.email == email)).first()
+
+
+def find_lookalike(session: Session, email: str) -> Customer | None:
+    """The customer whose login looks like `email` (the same one included), if any."""
+    skeleton = email_skeleton(email)
+    return session.exec(select(Customer).where(Customer.email_skeleton == skeleton)).first()
 
 
 def get_customer(session: Session, customer_id: int) -> Customer | None:
@@ -22,7 +29,11 @@ def add_customer(
     session: Session, *, email: str, password_hash: str, company_name: str, role: str = "customer"
 ) -> Customer:
     customer = Customer(
-        email=email, password_hash=password_hash, company_name=company_name, role=role
+        email=email,
+        email_skeleton=email_skeleton(email),
+        password_hash=password_hash,
+        company_name=company_name,
+        role=role,
     )
     session.add(customer)
     session.flush()

@@ -26,6 +26,10 @@ class Customer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(sa_column=sa.Column(sa.String(254), unique=True, nullable=False, index=True))
+    # store/lookalikes.py: look-alike addresses share it, so the second is refused (issue #15)
+    email_skeleton: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(254), unique=True, nullable=True)
+    )
     password_hash: str
     company_name: str
     role: str = Field(default="customer", max_length=20)  # "customer" | "product_team"

@@ -182,8 +182,15 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     # --- accounts ---
     "login_failed": "Email o password non corretti.",
     "password_too_short": "Password: usa almeno {min_length} caratteri.",
+    "password_too_long": "Password: al massimo {max_length} caratteri.",
     "password_one_kind": "Password: usa lettere e numeri (o simboli), non solo lettere o solo "
     "numeri.",
+    "password_invisible": "Password: usa caratteri visibili, non solo spazi, e nessun carattere "
+    "invisibile o di controllo.",
+    "password_guessable": "Password: è troppo facile da indovinare (è comune, una sequenza o "
+    "contiene la tua email o il nome dell'azienda). Scegline una più lunga o meno prevedibile, "
+    "per esempio tre o quattro parole non collegate.",
+    "text_hidden_characters": "{label}: contiene caratteri invisibili o di controllo, non ammessi.",
     "email_invalid": "Email: inserisci un indirizzo email valido.",
     "email_taken": "Email: esiste già un account con questo indirizzo. Accedi.",
     "company_name_length": "Azienda: inserisci la ragione sociale (2-100 caratteri).",
@@ -194,6 +201,8 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "support_message_length": "Messaggio: scrivi almeno {min_chars} caratteri (massimo "
     "{max_chars}).",
     "support_licence_not_yours": "Licenza: la licenza indicata non è tua.",
+    "support_message_hidden_characters": "Messaggio: contiene caratteri invisibili o di "
+    "controllo, non ammessi.",
     # --- the product team's pricing sandbox ---
     "draft_empty": "Catalogo: incolla o scrivi il catalogo (TOML).",
     "draft_too_long": "Catalogo: al massimo {max_chars} caratteri.",

@@ -11,13 +11,14 @@ import asyncio
 
 import reflex as rx
 
-from ts_store.billing import accounts, password_reset
+from ts_store.billing import password_reset
 from ts_store.billing.errors import InputError
 from ts_store.ui import routes
 from ts_store.ui.components.fields import field_label
 from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.messages import message_for
+from ts_store.ui.pages.register import PASSWORD_HINT
 
 EMAIL_MAX = 254
 PASSWORD_MAX = 1024
@@ -194,7 +195,7 @@ def _new_password_form() -> rx.Component:
                 aria_describedby="reset-error reset-password-hint",
             ),
             rx.text(
-                f"Almeno {accounts.MIN_PASSWORD_LENGTH} caratteri, con lettere e numeri.",
+                PASSWORD_HINT,
                 size="1",
                 color_scheme="gray",
                 id="reset-password-hint",

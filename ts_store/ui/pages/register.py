@@ -12,28 +12,37 @@ from ts_store.ui.components.fields import aria_props, form_field
 from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.messages import message_for
-from ts_store.ui.session import SessionState
+
+REGISTERED_TEXT = (
+    "Grazie. Abbiamo scritto a {email} con i prossimi passi. Se l'indirizzo è nuovo, il tuo "
+    "account con la prova gratuita è già pronto: accedi con l'email e la password appena scelte."
+)
 
 
 class RegisterState(rx.State):
     error_field: str = ""
     error: str = ""
+    done: str = ""  # the neutral answer, the same whether the email was new or not
 
     @rx.event
     async def submit(self, form_data: dict):
+        """Register; answer the same for a new and a known address (issue #15, finding 5)."""
+        email = form_data.get("email", "")
         try:
-            logged_in = accounts.register(
-                email=str(form_data.get("email", "")),
-                password=str(form_data.get("password", "")),
-                company_name=str(form_data.get("company_name", "")),
+            accounts.register(
+                email=email,
+                password=form_data.get("password", ""),
+                company_name=form_data.get("company_name", ""),
             )
         except InputError as exc:
             self.error_field, self.error = exc.field, message_for(exc)
             return FOCUS_FIRST_INVALID
         self.error_field = self.error = ""
-        session_state = await self.get_state(SessionState)
-        session_state._sign_in(logged_in.token)
-        return rx.redirect(routes.MYAREA)
+        self.done = REGISTERED_TEXT.format(email=accounts.normalise_email(email))
+
+    @rx.event
+    def start_over(self):
+        self.done = ""
 
 
 def _field(
@@ -62,34 +71,59 @@ def _field(
 def register_page() -> rx.Component:
     trial_days = current_catalog().trial_days
     return page_shell(
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.text(
-                        f"Crea il tuo account: la prova gratuita di CRM in Cloud dura {trial_days} "
-                        "giorni, senza carta di credito."
-                    ),
-                    _field("Azienda (ragione sociale)", "company_name", "text", "organization"),
-                    _field("Email", "email", "email", "email"),
-                    _field(
-                        "Password",
-                        "password",
-                        "password",
-                        "new-password",
-                        f"Almeno {accounts.MIN_PASSWORD_LENGTH} caratteri, con lettere e numeri.",
-                    ),
-                    rx.button("Inizia la prova", type="submit", width="100%", id="register-submit"),
-                    rx.text("Hai già un account? ", rx.link("Accedi", href=routes.LOGIN), size="2"),
-                    spacing="3",
-                    width="100%",
-                ),
-                on_submit=RegisterState.submit,
-                reset_on_submit=False,
-            ),
-            max_width="28rem",
-            width="100%",
-            margin_x="auto",
-        ),
+        rx.cond(RegisterState.done != "", _registered(), _form(trial_days)),
         title="Registrati",
         logged_in=False,
+    )
+
+
+def _registered() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.callout(RegisterState.done, icon="mail", color_scheme="green", id="register-done"),
+            rx.link(rx.button("Accedi", width="100%"), href=routes.LOGIN, width="100%"),
+            rx.link("Registra un altro indirizzo", on_click=RegisterState.start_over, size="2"),
+            spacing="3",
+            width="100%",
+        ),
+        max_width="28rem",
+        width="100%",
+        margin_x="auto",
+    )
+
+
+PASSWORD_HINT = (
+    f"Almeno {accounts.MIN_PASSWORD_LENGTH} caratteri, difficile da indovinare: "
+    "per esempio tre o quattro parole non collegate."
+)
+
+
+def _form(trial_days: int) -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.text(
+                    f"Crea il tuo account: la prova gratuita di CRM in Cloud dura {trial_days} "
+                    "giorni, senza carta di credito."
+                ),
+                _field("Azienda (ragione sociale)", "company_name", "text", "organization"),
+                _field("Email", "email", "email", "email"),
+                _field(
+                    "Password",
+                    "password",
+                    "password",
+                    "new-password",
+                    PASSWORD_HINT,
+                ),
+                rx.button("Inizia la prova", type="submit", width="100%", id="register-submit"),
+                rx.text("Hai già un account? ", rx.link("Accedi", href=routes.LOGIN), size="2"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=RegisterState.submit,
+            reset_on_submit=False,
+        ),
+        max_width="28rem",
+        width="100%",
+        margin_x="auto",
     )
