@@ -20,6 +20,7 @@ from ts_store.billing import clock, input_rules
 from ts_store.billing.catalog import current_catalog
 from ts_store.billing.errors import InputError
 from ts_store.billing.notifications import notify_account, notify_registration_attempt
+from ts_store.billing.services import services
 from ts_store.domain.lifecycle import LicenceStatus
 from ts_store.domain.notifications import MessageKind
 from ts_store.domain.text import normalise, visible_text
@@ -99,7 +100,9 @@ class Registered:
     customer_id: int | None
 
 
-def register(*, email: object, password: object, company_name: object) -> Registered:
+def register(
+    *, email: object, password: object, company_name: object, client_address: str | None = None
+) -> Registered:
     """Create the account with a CRM in Cloud trial (from the store's today) and welcome it by
     email; for an address that already has an account (or looks like one), create nothing and
     tell that account's owner by email instead. The caller answers the same in both cases."""
@@ -115,6 +118,7 @@ def register(*, email: object, password: object, company_name: object) -> Regist
     problem = password_problem(password, email=address, company_name=company)
     if problem:
         raise problem
+    services().throttle.attempt("register", account=address, address=client_address, field="email")
     password_hash = hash_password(password)  # also for a known address: the same time either way
     today = clock.today()
     with session_scope() as session:
@@ -170,20 +174,28 @@ def start_trial(session: Session, customer: Customer, today: date) -> Licence:
     return licence
 
 
-def login(*, email: object, password: object) -> LoggedIn:
+def login(*, email: object, password: object, client_address: str | None = None) -> LoggedIn:
+    """Log in; throttled per account and per client address (billing/throttle.py): failures
+    count, a success clears the account's count."""
     password = password if isinstance(password, str) else ""
+    account = normalise_email(email)
+    throttle = services().throttle
+    throttle.check_locked("login", account=account, address=client_address, field="password")
     with session_scope() as session:
-        customer = customers.find_by_email(session, normalise_email(email))
+        customer = customers.find_by_email(session, account)
         if customer is None:
             _hasher.hash(password)  # same work either way: no hint that the email is unknown
+            throttle.failed("login", account=account, address=client_address)
             raise AccountError("password", LOGIN_FAILED)
         try:
             _hasher.verify(customer.password_hash, password)
         except (VerificationError, InvalidHashError) as exc:
+            throttle.failed("login", account=account, address=client_address)
             raise AccountError("password", LOGIN_FAILED) from exc
         if _hasher.check_needs_rehash(customer.password_hash):
             customer.password_hash = hash_password(password)
             session.add(customer)
+        throttle.succeeded("login", account=account)
         return _open_session(session, customer)
 
 

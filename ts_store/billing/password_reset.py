@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from ts_store.billing import accounts
 from ts_store.billing.errors import UseCaseError
 from ts_store.billing.notifications import notify_account
+from ts_store.billing.services import services
 from ts_store.domain.notifications import MessageKind
 from ts_store.store import customers, password_resets
 from ts_store.store.db import session_scope
@@ -45,11 +46,20 @@ def _plausible(token: object) -> bool:
     return isinstance(token, str) and 0 < len(token) <= TOKEN_MAX_LENGTH
 
 
-def request_reset(email: str, now: datetime | None = None) -> None:
-    """Queue a reset email if `email` has an account; do nothing visible otherwise."""
+def request_reset(
+    email: str, now: datetime | None = None, client_address: str | None = None
+) -> None:
+    """Queue a reset email if `email` has an account; do nothing visible otherwise.
+
+    Throttled per address asked for and per client address, whether the account exists or not
+    (billing/throttle.py), so the form floods no one's mailbox and reveals nothing."""
     moment = now or utcnow()
+    account = accounts.normalise_email(email)
+    services().throttle.attempt(
+        "password_reset", account=account, address=client_address, field="email"
+    )
     with session_scope() as session:
-        customer = customers.find_by_email(session, accounts.normalise_email(email))
+        customer = customers.find_by_email(session, account)
         if customer is None:
             return
         token = secrets.token_urlsafe(32)

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from ts_store.billing.errors import NotBootstrapped
+from ts_store.billing.throttle import Throttle
 from ts_store.domain.catalog import Catalog
 from ts_store.domain.operations import OperationContext, OperationKind, OperationRequest
 from ts_store.payments.gateway import StripeGateway
@@ -33,6 +34,7 @@ class Services:
     gateway: StripeGateway
     clock: Clock
     catalog: Callable[[], Catalog]
+    throttle: Throttle
 
     def applier(self, kind: OperationKind) -> Applier:
         try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ts_store.billing.errors import InputError
 from ts_store.billing.notifications import notify_account
+from ts_store.billing.services import services
 from ts_store.domain.choices import SUPPORT_SUBJECTS
 from ts_store.domain.notifications import MessageKind
 from ts_store.domain.text import visible_text
@@ -57,13 +58,21 @@ def request_problems(subject: object, message: object) -> list[InputError]:
 
 
 def send_request(
-    *, customer_id: int, subject: object, message: object, licence_id: int | None
+    *,
+    customer_id: int,
+    subject: object,
+    message: object,
+    licence_id: int | None,
+    client_address: str | None = None,
 ) -> SupportRequestSent:
     problems = request_problems(subject, message)
     if problems:
         raise problems[0]
     subject = subject.strip() if isinstance(subject, str) else ""
     message = _clean_message(message) or ""
+    services().throttle.attempt(
+        "contact", account=str(customer_id), address=client_address, field="message"
+    )
     with session_scope() as session:
         if (
             licence_id is not None

@@ -8,8 +8,9 @@ Pure Python: tests and benchmarks import it without Reflex.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ts_store.billing.errors import InputError, UseCaseError
 from ts_store.domain.fiscal import FIELD_LABELS as BILLING_FIELD_LABELS
@@ -181,6 +182,7 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "catalog_invalid": "{message}",
     # --- accounts ---
     "login_failed": "Email o password non corretti.",
+    "throttled": lambda p: _throttled(p),
     "password_too_short": "Password: usa almeno {min_length} caratteri.",
     "password_too_long": "Password: al massimo {max_length} caratteri.",
     "password_one_kind": "Password: usa lettere e numeri (o simboli), non solo lettere o solo "
@@ -286,6 +288,27 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
 UNKNOWN_CODE = (
     "Si è verificato un errore imprevisto. Riprova; se si ripete, scrivici da Contattaci."
 )
+
+
+def _throttled(params: Mapping[str, Any]) -> str:
+    """ "Troppi tentativi": how long to wait, and until when (Rome time), from the throttle."""
+    wait = int(params.get("wait_seconds") or 60)
+    if wait < 60:
+        span = f"{wait} secondi"
+    elif wait < 2 * 3600:
+        minutes = -(-wait // 60)
+        span = "1 minuto" if minutes == 1 else f"{minutes} minuti"
+    else:
+        span = f"{-(-wait // 3600)} ore"
+    retry_at = params.get("retry_at")
+    until = ""
+    if isinstance(retry_at, (int, float)):
+        moment = datetime.fromtimestamp(retry_at, ZoneInfo("Europe/Rome"))
+        until = f" (alle {moment:%H:%M})"
+    return (
+        f"Troppi tentativi: per sicurezza abbiamo sospeso questa operazione. Riprova tra {span}"
+        f"{until}."
+    )
 
 
 def text(code: str | None, **params: Any) -> str:

@@ -125,6 +125,15 @@ class SessionState(rx.State):
         return rx.redirect(routes.LOGIN)
 
 
+def client_address(state: rx.State) -> str | None:
+    """The browser's address as the socket saw it (Reflex honours `trusted_proxy_hops`)."""
+    try:
+        address = state.router.session.client_ip
+    except AttributeError:
+        return None
+    return address if isinstance(address, str) and address else None
+
+
 def is_anonymous(root: BaseState) -> bool:
     """For the state manager: a session tree with no login (it expires quickly)."""
     try:

@@ -12,7 +12,7 @@ from ts_store.ui.components.fields import aria_props, field_error, field_hint, f
 from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.messages import message_for
-from ts_store.ui.session import customer_id_of
+from ts_store.ui.session import client_address, customer_id_of
 
 NO_LICENCE = "none"
 
@@ -44,7 +44,9 @@ class ContactState(rx.State):
         message = str(form_data.get("message", ""))[: support.MAX_MESSAGE_CHARS + 100]
         raw_licence = str(form_data.get("licence_id", NO_LICENCE) or NO_LICENCE)[:20]
         errors = {p.field: message_for(p) for p in support.request_problems(subject, message)}
-        if raw_licence != NO_LICENCE and not raw_licence.isdigit():
+        if raw_licence != NO_LICENCE and not (
+            raw_licence.isascii() and raw_licence.isdigit() and len(raw_licence) <= 9
+        ):  # "²".isdigit() is True, and 10²³ is no licence id (issue #15)
             errors["licence_id"] = "Licenza: scelta non valida."
         if errors:
             self.errors = errors
@@ -55,6 +57,7 @@ class ContactState(rx.State):
                 subject=subject,
                 message=message,
                 licence_id=None if raw_licence == NO_LICENCE else int(raw_licence),
+                client_address=client_address(self),
             )
         except InputError as exc:
             self.errors = {exc.field: message_for(exc)}

@@ -11,7 +11,7 @@ from ts_store.ui.components.fields import field_label
 from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.messages import message_for
-from ts_store.ui.session import SessionState
+from ts_store.ui.session import SessionState, client_address
 
 
 def _safe_next(path: str | None, product_team: bool = False) -> str:
@@ -30,7 +30,9 @@ class LoginState(rx.State):
         email = str(form_data.get("email", ""))
         password = str(form_data.get("password", ""))
         try:
-            logged_in = accounts.login(email=email, password=password)
+            logged_in = accounts.login(
+                email=email, password=password, client_address=client_address(self)
+            )
         except InputError as exc:
             self.error = message_for(exc)
             return FOCUS_FIRST_INVALID

@@ -19,6 +19,7 @@ from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.messages import message_for
 from ts_store.ui.pages.register import PASSWORD_HINT
+from ts_store.ui.session import client_address
 
 EMAIL_MAX = 254
 PASSWORD_MAX = 1024
@@ -50,7 +51,13 @@ class ForgotPasswordState(rx.State):
         if email is None or not 3 <= len(email.strip()) <= EMAIL_MAX or "@" not in email:
             self.error = EMAIL_INVALID
             return FOCUS_FIRST_INVALID
-        await asyncio.to_thread(password_reset.request_reset, email)
+        try:
+            await asyncio.to_thread(
+                password_reset.request_reset, email, client_address=client_address(self)
+            )
+        except InputError as exc:  # throttled: the same for every address (nothing revealed)
+            self.error = message_for(exc)
+            return
         self.error = ""
         self.sent = True
 

@@ -12,6 +12,7 @@ from ts_store.ui.components.fields import aria_props, form_field
 from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import page_shell
 from ts_store.ui.messages import message_for
+from ts_store.ui.session import client_address
 
 REGISTERED_TEXT = (
     "Grazie. Abbiamo scritto a {email} con i prossimi passi. Se l'indirizzo è nuovo, il tuo "
@@ -33,6 +34,7 @@ class RegisterState(rx.State):
                 email=email,
                 password=form_data.get("password", ""),
                 company_name=form_data.get("company_name", ""),
+                client_address=client_address(self),
             )
         except InputError as exc:
             self.error_field, self.error = exc.field, message_for(exc)
