@@ -220,3 +220,37 @@ async def test_installed_guard_forwards_a_good_event_and_answers_a_forged_one_in
     assert token == "tab-1"
     assert "Ricarica la pagina e riprova" in str(update.events) and "alert" in str(update.events)
     assert REFUSED_TEXT.startswith("La richiesta inviata dalla pagina non è valida")
+
+
+FORM = "__reflex_form_data__"  # how Reflex 0.10 sends a submitted form
+
+
+def _login_submit() -> AppHandler:
+    return next(h for h in OUR_HANDLERS if h.name.endswith("login_state.submit"))
+
+
+def test_form_as_the_page_sends_it_passes():
+    entries = [["email", "mario@rossi.it"], ["password", "Tramonto sul lago 2026"]]
+    assert not _refused({"name": _login_submit().name, "payload": {"form_data": {FORM: entries}}})
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [["email", ["nested"]]],
+        [["email", "x" * 500_000]],
+        [["email", "a", "b"]],
+        "not a list",
+        [[1, "a"]],
+        [["f", "v"]] * 1_000,
+    ],
+    ids=["list_value", "huge_value", "triple", "entries_not_list", "name_not_text", "too_many"],
+)
+def test_forged_form_is_refused(entries):
+    assert _refused({"name": _login_submit().name, "payload": {"form_data": {FORM: entries}}})
+
+
+def test_connect_event_with_one_hash_per_state_passes():
+    handler = next(h for h in HANDLERS if h.short_name == "hydrate_and_load")
+    hashes = ["0" * 32] * len({h.state for h in HANDLERS})
+    assert not _refused({"name": handler.name, "payload": {"vars": {}, "hashes": hashes}})

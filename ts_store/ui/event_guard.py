@@ -27,12 +27,13 @@ import types as pytypes
 import typing
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import reflex as rx
 from reflex.state import State, StateUpdate
 from reflex_base.event import Event
 from reflex_base.registry import RegistrationContext
+from reflex_base.utils.form import FORM_DATA_ENTRIES_KEY
 
 logger = logging.getLogger("ts_store.ui.event_guard")
 
@@ -42,12 +43,21 @@ MAX_INT = 2**31 - 1  # ids and counts: PostgreSQL's integer
 MAX_DICT_KEYS = 40
 MAX_KEY_CHARS = 200  # a client storage var's full name is ~90
 MAX_LIST_ITEMS = 20
+MAX_FORM_FIELDS = 200  # fields of one submitted form
+MAX_STATES = 1_000  # hashes the page sends on connect: one per state of the app
 _INT_TEXT = re.compile(r"-?[0-9]{1,10}")
 _FLOAT_TEXT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,6})?")
 
 # Reflex's own handlers whose annotation is wider than what a browser sends.
 _CLIENT_STORAGE_HANDLERS = frozenset({"update_vars_internal", "hydrate_and_load"})
 _REFUSED_HANDLERS = frozenset({"setvar"})  # this app never sets vars by name from the page
+
+
+@dataclasses.dataclass(frozen=True)
+class MaxItems:
+    """`Annotated[list[str], MaxItems(1000)]`: the longest list this argument accepts."""
+
+    items: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,14 +122,32 @@ def _mapping(value: dict, limit: int, check_value: Callable[[Any], None]) -> Non
         check_value(item)
 
 
-def _sequence(value: list, check_item: Callable[[Any], None]) -> None:
-    if len(value) > MAX_LIST_ITEMS:
-        raise Refused(f"{len(value)} items (max {MAX_LIST_ITEMS})")
+def _sequence(
+    value: list, check_item: Callable[[Any], None], max_items: int = MAX_LIST_ITEMS
+) -> None:
+    if len(value) > max_items:
+        raise Refused(f"{len(value)} items (max {max_items})")
     for item in value:
         check_item(item)
 
 
-def check_value(value: Any, hint: Any, limit: int = MAX_TEXT_CHARS) -> None:
+def _form_entries(value: Any, limit: int, check_item: Callable[[Any], None]) -> None:
+    """A form as Reflex 0.10 sends it: {FORM_DATA_ENTRIES_KEY: [[name, value], ...]}."""
+    entries = value[FORM_DATA_ENTRIES_KEY]
+    if not isinstance(entries, list) or len(entries) > MAX_FORM_FIELDS:
+        raise Refused("form entries")
+    for entry in entries:
+        if not (isinstance(entry, list) and len(entry) == 2):
+            raise Refused("form entry is not a pair")
+        name, item = entry
+        if not isinstance(name, str) or len(name) > MAX_KEY_CHARS:
+            raise Refused("bad form field name")
+        check_item(item)
+
+
+def check_value(
+    value: Any, hint: Any, limit: int = MAX_TEXT_CHARS, max_items: int = MAX_LIST_ITEMS
+) -> None:
     """Raise `Refused` unless `value` is what a browser may send for an argument typed `hint`."""
     origin = typing.get_origin(hint)
     if origin is typing.Annotated:
@@ -127,7 +155,9 @@ def check_value(value: Any, hint: Any, limit: int = MAX_TEXT_CHARS) -> None:
         for extra in extras:
             if isinstance(extra, TextLimit):
                 limit = extra.chars
-        check_value(value, base, limit)
+            if isinstance(extra, MaxItems):
+                max_items = extra.items
+        check_value(value, base, limit, max_items)
         return
     if hint is Any or hint is inspect.Parameter.empty or hint is object:
         _plain(value, limit)
@@ -178,6 +208,17 @@ def check_value(value: Any, hint: Any, limit: int = MAX_TEXT_CHARS) -> None:
             raise Refused("expected an object")
         args = typing.get_args(hint)
         item_hint = args[1] if len(args) == 2 else Any
+        if set(value) == {FORM_DATA_ENTRIES_KEY}:
+            _form_entries(
+                value,
+                limit,
+                lambda v: (
+                    check_value(v, item_hint, limit)
+                    if item_hint is not Any
+                    else _plain(v, limit, depth=1)
+                ),
+            )
+            return
         _mapping(
             value,
             limit,
@@ -200,6 +241,7 @@ def check_value(value: Any, hint: Any, limit: int = MAX_TEXT_CHARS) -> None:
                 if item_hint is not Any
                 else _plain(v, limit, depth=1)
             ),
+            max_items,
         )
         return
     raise Refused(f"type {hint!r} is not accepted from the page")
@@ -238,7 +280,9 @@ def _check_client_storage(payload: dict) -> None:
 
 
 def _client_storage_signature(
-    self, vars: dict[str, str | None] | None = None, hashes: list[str] | None = None
+    self,
+    vars: dict[str, str | None] | None = None,
+    hashes: Annotated[list[str], MaxItems(MAX_STATES), TextLimit(128)] | None = None,
 ) -> None:
     """The shape of `update_vars_internal` / `hydrate_and_load` as the browser sends them."""
 
