@@ -20,6 +20,7 @@ from ts_store.ui.components.connection_notice import app_overlay
 from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
 from ts_store.ui.errors import backend_exception_handler
 from ts_store.ui.event_guard import install_event_guard
+from ts_store.ui.http_headers import SecurityHeaders
 from ts_store.ui.pages.billing_data import BillingDataState, billing_data_page
 from ts_store.ui.pages.catalog_lab import CatalogLabState, catalog_lab_page
 from ts_store.ui.pages.contact import ContactState, contact_page
@@ -41,7 +42,7 @@ from ts_store.ui.pages.plans import plans_page
 from ts_store.ui.pages.purchase import PurchaseState, purchase_page
 from ts_store.ui.pages.register import register_page
 from ts_store.ui.pages.sent_mail import SentMailState, sent_mail_page
-from ts_store.ui.session import SessionState, is_anonymous
+from ts_store.ui.session import SECURE_COOKIE, SessionState, is_anonymous
 from ts_store.ui.state_manager import throttle_disk_state_purge
 from ts_store.ui.theme import global_style
 
@@ -56,13 +57,23 @@ app = rx.App(
     stylesheets=["/a11y.css"],
     html_lang="it",  # screen readers read the Italian UI with an Italian voice
     backend_exception_handler=backend_exception_handler,
-    api_transformer=Starlette(
-        routes=[
-            webhook_route(
-                routes.STRIPE_WEBHOOK, services.gateway.settings.webhook_secret, handle_event
-            )
-        ]
-    ),
+    api_transformer=[
+        Starlette(
+            routes=[
+                webhook_route(
+                    routes.STRIPE_WEBHOOK, services.gateway.settings.webhook_secret, handle_event
+                )
+            ]
+        ),
+        # last: wraps pages, static files, the socket's handshake and the webhook (issue #15)
+        SecurityHeaders(
+            stripe_urls=[
+                services.gateway.settings.js_url,
+                services.gateway.settings.api_base or "",
+            ],
+            https=SECURE_COOKIE,
+        ).middleware,
+    ],
 )
 app.app_wraps[(5, "Overlay")] = app_overlay
 throttle_disk_state_purge(app, is_anonymous=is_anonymous)

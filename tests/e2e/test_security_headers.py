@@ -1,0 +1,71 @@
+"""Security headers on the real app's port (issue #15, finding 2): every page, a static file,
+the webhook; and a page of another origin cannot frame MyArea (clickjacking). The e2e page
+fixture also fails any test whose pages report a Content-Security-Policy violation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+import pytest
+
+from tests.e2e.helpers import login
+from tests.fixtures.factories import make_customer, make_trial
+
+pytestmark = pytest.mark.e2e
+
+PAGES = [
+    "/",
+    "/login/",
+    "/registrati/",
+    "/myarea/acquista/1/",
+    "/myarea/metodi-di-pagamento/",
+    "/myarea/documenti/",
+    "/piani/",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_answers_with_the_security_headers(running_app, path):
+    response = httpx.get(f"{running_app.url}{path}", timeout=10, follow_redirects=True)
+    assert response.status_code == 200
+    headers = response.headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "camera=()" in headers["permissions-policy"]
+    csp = headers["content-security-policy"]
+    for directive in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"):
+        assert directive in csp
+    assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    assert "strict-transport-security" not in headers  # served over http here
+
+
+def test_webhook_answer_has_the_headers(running_app):
+    response = httpx.post(f"{running_app.url}/stripe/webhook", content=b"{}", timeout=10)
+    assert response.status_code == 400
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def test_another_origin_cannot_frame_myarea(browser, running_app, tmp_path):
+    with running_app.session() as session:
+        customer = make_customer(session)
+        make_trial(session, customer.id, trial_ends_on=date(2026, 12, 20))
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        login(page, running_app, customer.email)
+        attacker = tmp_path / "attacker.html"
+        attacker.write_text(
+            f'<iframe id="victim" src="{running_app.url}/myarea/documenti/"></iframe>'
+        )
+        page.goto(attacker.as_uri())
+        page.wait_for_timeout(2_000)
+        [frame] = [f for f in page.frames if f != page.main_frame]
+        assert "Documenti" not in (
+            frame.evaluate("document.body && document.body.innerText")
+            if not frame.url.startswith("chrome-error")
+            else ""
+        )
+        assert frame.url.startswith("chrome-error") or frame.url == "about:blank"
+    finally:
+        context.close()

@@ -1,0 +1,134 @@
+"""Security headers (issue #15, finding 2) from the middleware the app installs, checked on
+Starlette's TestClient: pages, static files, gzip pages, the webhook's answers."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from ts_store.ui.http_headers import SecurityHeaders
+
+INLINE = b"window.__ctx = {a: 1};"
+PAGE = b"<html><head><script src='/app.js'></script><script>" + INLINE + b"</script></head></html>"
+
+
+def _hash(script: bytes) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+
+
+class _Client:
+    """httpx over ASGI, as tests/payments/test_webhook.py talks to a Starlette app."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:3000") as c:
+            return await c.request(method, path, **kwargs)
+
+    async def get(self, path: str, **kwargs) -> httpx.Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs) -> httpx.Response:
+        return await self.request("POST", path, **kwargs)
+
+
+def _client(https: bool = False) -> _Client:
+    async def page(_request):
+        return HTMLResponse(PAGE)
+
+    async def zipped(_request):
+        return Response(
+            gzip.compress(PAGE), media_type="text/html", headers={"content-encoding": "gzip"}
+        )
+
+    async def script(_request):
+        return PlainTextResponse("console.log(1)", media_type="text/javascript")
+
+    async def webhook(_request):
+        return JSONResponse({"error": "invalid signature"}, status_code=400)
+
+    app = Starlette(
+        routes=[
+            Route("/login/", page),
+            Route("/zipped/", zipped),
+            Route("/app.js", script),
+            Route("/stripe/webhook", webhook, methods=["POST"]),
+        ]
+    )
+    headers = SecurityHeaders(
+        stripe_urls=["http://127.0.0.1:8420/js.stripe.com/v3/", "http://127.0.0.1:8420"],
+        https=https,
+    )
+    return _Client(headers.middleware(app))
+
+
+def _directives(csp: str) -> dict[str, list[str]]:
+    return {part.split()[0]: part.split()[1:] for part in csp.split("; ")}
+
+
+@pytest.mark.parametrize(
+    "path", ["/login/", "/zipped/", "/app.js"], ids=["page", "gzip_page", "script"]
+)
+async def test_every_response_has_the_headers(path):
+    response = await _client().get(path)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "camera=()" in response.headers["permissions-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    csp = _directives(response.headers["content-security-policy"])
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
+    assert "strict-transport-security" not in response.headers
+
+
+async def test_webhook_answer_has_the_headers_too():
+    response = await _client().post("/stripe/webhook", content=b"{}")
+    assert response.status_code == 400
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_scripts_only_from_self_stripe_and_the_pages_own_inline_scripts():
+    for path in ("/login/", "/zipped/"):
+        response = await _client().get(path)
+        assert response.content == PAGE
+        csp = _directives(response.headers["content-security-policy"])
+        assert csp["script-src"] == [
+            "'self'",
+            "'unsafe-eval'",
+            "https://js.stripe.com",
+            "http://127.0.0.1:8420",
+            _hash(INLINE),
+        ]
+        assert "'unsafe-inline'" not in csp["script-src"]
+        assert csp["frame-src"] == [
+            "https://js.stripe.com",
+            "https://hooks.stripe.com",
+            "http://127.0.0.1:8420",
+        ]
+        assert "ws://127.0.0.1:3000" in csp["connect-src"]
+
+
+async def test_hsts_only_when_the_store_is_served_over_https():
+    response = await _client(https=True).get("/login/")
+    assert response.headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+async def test_brotli_is_not_asked_of_the_static_files():
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen.update(dict(scope["headers"]))
+        await HTMLResponse(PAGE)(scope, receive, send)
+
+    client = _Client(SecurityHeaders().middleware(app))
+    await client.get("/", headers={"accept-encoding": "br, gzip"})
+    assert seen[b"accept-encoding"] == b"gzip"
