@@ -27,18 +27,24 @@ if [[ -z "${TS_STORE_STRIPE_SECRET_KEY:-}" ]]; then
   export TS_STORE_STRIPE_PUBLISHABLE_KEY=pk_test_localstripe
   export TS_STORE_STRIPE_JS_URL="$TS_STORE_STRIPE_API_BASE/js.stripe.com/v3/"
   export TS_STORE_STRIPE_WEBHOOK_SECRET="${TS_STORE_STRIPE_WEBHOOK_SECRET:-whsec_localstripe_dev}"
-  echo "==> Starting localstripe on $TS_STORE_STRIPE_API_BASE"
-  python "$ROOT/tools/localstripe_server.py" --port "$LOCALSTRIPE_PORT" \
-    --state "$ROOT/.localstripe/state.pickle" >"$ROOT/.localstripe/server.log" 2>&1 &
+  echo "==> Starting localstripe on $TS_STORE_STRIPE_API_BASE (started again if it stops)"
+  # After each start: wait until it answers, then register the webhook with it (again).
+  register_webhook="for _ in \$(seq 1 50); do
+      curl -sf -o /dev/null -u '$TS_STORE_STRIPE_SECRET_KEY:' '$TS_STORE_STRIPE_API_BASE/v1/customers' && break
+      sleep 0.2
+    done
+    curl -sf -o /dev/null -X POST '$TS_STORE_STRIPE_API_BASE/_config/webhooks/ts_store' \
+      --data-urlencode 'url=$APP_URL/stripe/webhook' \
+      --data-urlencode 'secret=$TS_STORE_STRIPE_WEBHOOK_SECRET'"
+  "$ROOT/scripts/supervise.sh" localstripe "$ROOT/.localstripe/localstripe.pid" \
+    "$register_webhook" -- \
+    python "$ROOT/tools/localstripe_server.py" --port "$LOCALSTRIPE_PORT" \
+    --state "$ROOT/.localstripe/state.pickle" >>"$ROOT/.localstripe/server.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 50); do
     curl -sf -o /dev/null -u "$TS_STORE_STRIPE_SECRET_KEY:" "$TS_STORE_STRIPE_API_BASE/v1/customers" && break
     sleep 0.2
   done
-  echo "==> Registering the webhook $APP_URL/stripe/webhook with localstripe"
-  curl -sf -o /dev/null -X POST "$TS_STORE_STRIPE_API_BASE/_config/webhooks/ts_store" \
-    --data-urlencode "url=$APP_URL/stripe/webhook" \
-    --data-urlencode "secret=$TS_STORE_STRIPE_WEBHOOK_SECRET"
 fi
 
 if [[ -z "${TS_STORE_SMTP_URL:-}" ]]; then
@@ -64,5 +70,7 @@ python -m ts_store.billing.demo --app-url "$APP_URL"
 
 echo "==> Starting the app on $APP_URL (Ctrl-C to stop)"
 reflex run --env prod --backend-host 127.0.0.1 &
-pids+=($!)
-wait -n "${pids[@]}"
+app_pid=$!
+pids+=("$app_pid")
+# Only the app ends the run: a dev server that stops is started again by its supervisor.
+wait "$app_pid"

@@ -17,6 +17,7 @@ from ts_store.domain.fiscal import FIELD_LABELS as BILLING_FIELD_LABELS
 from ts_store.ui.formatting import format_cents, format_date
 
 GENERIC_DECLINE = "La carta è stata rifiutata dalla banca."
+PAYMENTS_UNAVAILABLE = "Il servizio di pagamento non è raggiungibile. Riprova tra qualche minuto."
 AUTHENTICATION_FAILED = "Autenticazione 3-D Secure non riuscita."
 DECLINE_FALLBACK = "Il pagamento non è andato a buon fine. Riprova o usa un'altra carta."
 
@@ -41,6 +42,9 @@ DECLINE_TEXTS: Mapping[str, str] = {
     "invalid_expiry_year": "La data di scadenza della carta non è valida.",
     "processing_error": "Errore durante l'elaborazione della carta. Riprova tra qualche minuto.",
     "authentication_required": AUTHENTICATION_FAILED,
+    # the Stripe bridge in the page (assets/stripe_bridge.js): Stripe.js or Stripe unreachable
+    "stripe_js_unavailable": PAYMENTS_UNAVAILABLE,
+    "network": PAYMENTS_UNAVAILABLE,
     "payment_intent_authentication_failure": AUTHENTICATION_FAILED,
     "setup_intent_authentication_failure": AUTHENTICATION_FAILED,
 }
@@ -116,8 +120,7 @@ TEXTS: Mapping[str, str | Callable[[Mapping[str, Any]], str]] = {
     "card_declined": _declined,
     "card_not_verified": "La carta non è stata verificata. Riprova o usa un'altra carta.",
     "card_not_found": "Carta non trovata. Inserisci di nuovo i dati della carta.",
-    "payments_unavailable": "Il servizio di pagamento non è raggiungibile. Riprova tra qualche "
-    "minuto.",
+    "payments_unavailable": PAYMENTS_UNAVAILABLE,
     "payments_internal": "Errore nel servizio di pagamento. Riprova più tardi.",
     # --- the database (PostgreSQL down or restarting, a lock held too long) ---
     "database_unavailable": "Il servizio non è disponibile in questo momento: riprova tra "
