@@ -50,6 +50,13 @@ def _desktop_nav(current: str | None) -> rx.Component:
         rx.button(
             "Esci", on_click=SessionState.logout, variant="soft", size="1", id="logout-button"
         ),
+        rx.button(
+            "Esci da tutti i dispositivi",
+            on_click=SessionState.logout_everywhere,
+            variant="ghost",
+            size="1",
+            id="logout-everywhere-button",
+        ),
         spacing="5",
         align="center",
     )
@@ -90,6 +97,16 @@ def _mobile_nav(current: str | None) -> rx.Component:
                     color_scheme="red",
                     width="100%",
                     id="mobile-logout",
+                )
+            ),
+            rx.el.li(
+                rx.button(
+                    "Esci da tutti i dispositivi",
+                    on_click=SessionState.logout_everywhere,
+                    variant="ghost",
+                    color_scheme="red",
+                    width="100%",
+                    id="mobile-logout-everywhere",
                 )
             ),
             class_name="ts-menu-list",

@@ -15,9 +15,18 @@ from ts_store.ui.session import SessionState, client_address
 
 
 def _safe_next(path: str | None, product_team: bool = False) -> str:
-    """Only paths of this site, so the login cannot be used to bounce users elsewhere. Without
-    one, the product team lands on its own page (it has no licences to show)."""
-    if path and path.startswith("/") and not path.startswith("//"):
+    """Only paths of this site, so the login cannot be used to bounce users elsewhere: a browser
+    reads "/\\evil" as "//evil", and a control character can split a header (issue #15).
+    Without one, the product team lands on its own page (it has no licences to show)."""
+    if (
+        isinstance(path, str)
+        and path.startswith("/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and "%0" not in path.lower()
+        and path.isprintable()
+        and " " not in path
+    ):
         return path
     return routes.LAB if product_team else routes.MYAREA
 
