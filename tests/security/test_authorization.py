@@ -35,7 +35,7 @@ from ts_store.store.db import get_engine
 from ts_store.ui.event_guard import Refused, _parameters, check_event
 from ts_store.ui.session import SessionState
 
-pytestmark = pytest.mark.usefixtures("app_gateway_env")
+pytestmark = [pytest.mark.usefixtures("app_gateway_env"), pytest.mark.stripe]
 FORM = "__reflex_form_data__"
 # Tables where nothing of A's (nor any row of no one) may change; audit, sessions, outbox and
 # reset links are B's own doing (B's logout, B asking a reset link for any address, by design).

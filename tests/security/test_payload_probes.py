@@ -88,6 +88,7 @@ def test_xss_and_template_payloads_are_stored_as_text_and_escaped_in_emails(sess
     assert "{{7*7}}" in receipt.text
 
 
+@pytest.mark.stripe
 @pytest.mark.usefixtures("app_gateway_env")
 async def test_seven_concurrent_confirms_of_one_change_charge_once(session, stripe_settings):
     from ts_store.billing.services import services
