@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ts_store.ui.messages import decline_text, text
 
@@ -59,6 +60,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@pytest.mark.stripe
 def test_killed_stripe_server_is_started_again_with_its_hook(tmp_path):
     port = _free_port()
     pidfile, hooks = tmp_path / "localstripe.pid", tmp_path / "hooks.txt"
