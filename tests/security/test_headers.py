@@ -132,3 +132,69 @@ async def test_brotli_is_not_asked_of_the_static_files():
     client = _Client(SecurityHeaders().middleware(app))
     await client.get("/", headers={"accept-encoding": "br, gzip"})
     assert seen[b"accept-encoding"] == b"gzip"
+
+
+async def test_page_sent_by_path_as_granian_sends_static_files(tmp_path):
+    """Reflex's static files use the ASGI pathsend extension under Granian (make run)."""
+    page_file = tmp_path / "index.html"
+    page_file.write_bytes(PAGE)
+
+    async def app(scope, receive, send):
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(PAGE)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.pathsend", "path": str(page_file)})
+
+    sent = []
+
+    async def record(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "headers": [(b"host", b"127.0.0.1:3000")],
+        "extensions": {"http.response.pathsend": {}},
+    }
+    await SecurityHeaders().middleware(app)(scope, receive, record)
+    start, body = sent
+    headers = dict(start["headers"])
+    assert _hash(INLINE) in headers[b"content-security-policy"].decode()
+    assert headers[b"content-length"] == str(len(PAGE)).encode()
+    assert body == {"type": "http.response.body", "body": PAGE, "more_body": False}
+
+
+async def test_non_page_sent_by_path_passes_through(tmp_path):
+    script = tmp_path / "app.js"
+    script.write_bytes(b"console.log(1)")
+
+    async def app(scope, receive, send):
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/javascript")],
+            }
+        )
+        await send({"type": "http.response.pathsend", "path": str(script)})
+
+    sent = []
+
+    async def record(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/app.js", "headers": []}
+    await SecurityHeaders().middleware(app)(scope, None, record)
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.pathsend"]
+    assert b"x-content-type-options" in dict(sent[0]["headers"])

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STRIPE_SCRIPT_ORIGINS = ("https://js.stripe.com",)
@@ -132,6 +133,15 @@ class _HeadersMiddleware:
                     held = message
                     return
                 await send(_with_length(start(message), message))
+                return
+            if held is not None and message["type"] == "http.response.pathsend":
+                # Granian sends static files by path: read the page to hash its scripts
+                page = await anyio.Path(message["path"]).read_bytes()
+                first = start(held, inline_script_hashes(_decoded(held, page)))
+                first["headers"].append((b"content-length", str(len(page)).encode()))
+                held = None
+                await send(first)
+                await send({"type": "http.response.body", "body": page, "more_body": False})
                 return
             if held is not None and message["type"] == "http.response.body":
                 body.append(message.get("body", b""))
