@@ -85,13 +85,21 @@ def _form(victim) -> dict:
         "cycle": "annual",
         "seats": "9",
         "date": "2027-06-01",
-        "catalog": "currency = 'EUR'",
+        "catalog": NESTED_TOML,
+        "toml": NESTED_TOML,
+        "monthly": HUGE_PRICE,
+        "annual": HUGE_PRICE,
+        "monthly_cents": HUGE_PRICE,
         "note": "disdetta",
         "confirm": "on",
         "situation": "active",
         "vat_number": "12345670157",
     }
     return {FORM: [[name, value] for name, value in fields.items()]}
+
+
+NESTED_TOML = "x = " + "[" * 3000 + "]" * 3000  # finding 8: a lab TOML nested 3,000 levels
+HUGE_PRICE = "1" + "0" * 300  # finding 8: a 10^300-cent price in the lab
 
 
 def _values(hint: str, victim) -> list:
@@ -101,7 +109,15 @@ def _values(hint: str, victim) -> list:
         return [victim["licence_id"], victim["support_id"], 1, 2, 2**31 - 1]
     if "dict" in hint:
         return [_form(victim), {"ok": True, "payment_intent_id": "pi_x", "status": "succeeded"}]
-    return [str(victim["licence_id"]), victim["email"], "²", "<img src=x onerror=alert(1)>"]
+    return [
+        str(victim["licence_id"]),
+        victim["email"],
+        "²",
+        "<img src=x onerror=alert(1)>",
+        NESTED_TOML,
+        HUGE_PRICE,
+        "10" + "0" * 22,
+    ]
 
 
 def _payloads(handler: AppHandler, victim) -> list[dict]:
@@ -109,7 +125,7 @@ def _payloads(handler: AppHandler, victim) -> list[dict]:
     if not params:
         return [{}]
     payloads = []
-    for round_ in range(5):
+    for round_ in range(7):
         payload = {}
         for name in params:
             values = _values(str(hints.get(name, "")), victim)
@@ -173,6 +189,12 @@ async def victim(session):
 
 
 @pytest.fixture
+def product_team(session) -> str:
+    member = make_customer(session, company="Team prodotto", role="product_team")
+    return accounts.login(email=member.email, password=PASSWORD).token
+
+
+@pytest.fixture
 def intruder(session) -> str:
     customer = make_customer(session, company="Intrusa S.r.l.")
     make_trial(session, customer.id, trial_ends_on=__import__("datetime").date(2026, 12, 5))
@@ -205,3 +227,24 @@ async def test_every_handler_refuses_what_is_not_yours(
     assert _snapshot(victim["customer_id"]) == before
     assert payment_intents_of(stripe_settings, victim["stripe_id"]) == intents_before
     assert accounts.signed_in(victim["token"]) is not None  # A is still logged in
+
+
+@pytest.mark.parametrize("who", ["owner", "product_team"])
+async def test_hostile_values_raise_no_traceback_for_the_owner_or_the_team(
+    session, victim, product_team, who
+):
+    """Findings 8: "²" as seats or ids, 10²³ as a licence id, a TOML nested 3,000 levels, a
+    10³⁰⁰-cent price — sent by the one allowed to act, so the handlers run all the way."""
+    token = victim["token"] if who == "owner" else product_team
+    failures = []
+    for handler in OUR_HANDLERS:
+        if handler.short_name in ("logout", "logout_everywhere"):
+            continue  # they would end the session the next probes use
+        for payload in _payloads(handler, victim):
+            try:
+                await _send(_root(token, victim), handler, payload)
+            except Refused:
+                pass
+            except Exception as error:
+                failures.append(f"{handler.state.__name__}.{handler.short_name}: {error!r}")
+    assert failures == []

@@ -79,6 +79,10 @@ def parse_draft(text: object) -> Catalog:
         raise InputError(
             "catalog", "draft_toml_invalid", source=DRAFT_SOURCE, detail=str(error)
         ) from None
+    except RecursionError:  # arrays nested thousands deep (issue #15, finding 8)
+        raise InputError(
+            "catalog", "draft_toml_invalid", source=DRAFT_SOURCE, detail="annidamento eccessivo"
+        ) from None
     try:
         return parse_catalog(data, DRAFT_SOURCE)
     except CatalogError as error:

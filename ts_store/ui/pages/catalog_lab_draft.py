@@ -9,6 +9,7 @@ the role and its arguments (a handler is a public endpoint).
 from __future__ import annotations
 
 import dataclasses
+from typing import Annotated
 
 import reflex as rx
 
@@ -17,6 +18,7 @@ from ts_store.billing.errors import InputError
 from ts_store.domain import catalog_draft as draft
 from ts_store.domain.catalog import Catalog
 from ts_store.ui.components.layout import error_callout
+from ts_store.ui.event_guard import TextLimit
 from ts_store.ui.formatting import format_percent
 from ts_store.ui.messages import message_for
 from ts_store.ui.product_team import product_team_member_id
@@ -234,7 +236,7 @@ class DraftState(rx.State):
             self._check()
 
     @rx.event
-    async def import_toml(self, form_data: dict):
+    async def import_toml(self, form_data: Annotated[dict, TextLimit(MAX_TOML_CHARS)]):
         """Power users: replace the draft with a pasted catalogue file."""
         if not await self._allowed() or not isinstance(form_data, dict):
             return
