@@ -21,8 +21,9 @@ depends_on = None
 def upgrade() -> None:
     from ts_store.store.lookalikes import email_skeleton
 
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email_skeleton', sa.String(length=254), nullable=True))
+    # A plain ADD COLUMN and a unique index: SQLite's batch mode would copy and drop the
+    # customer table, which the other tables' foreign keys forbid once it has rows.
+    op.add_column('customer', sa.Column('email_skeleton', sa.String(length=254), nullable=True))
     bind = op.get_bind()
     taken: set[str] = set()
     rows = bind.execute(sa.text("SELECT id, email FROM customer ORDER BY id")).all()
@@ -36,11 +37,9 @@ def upgrade() -> None:
             sa.text("UPDATE customer SET email_skeleton = :s WHERE id = :i"),
             {"s": skeleton, "i": customer_id},
         )
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.create_unique_constraint('uq_customer_email_skeleton', ['email_skeleton'])
+    op.create_index('ix_customer_email_skeleton', 'customer', ['email_skeleton'], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.drop_constraint('uq_customer_email_skeleton', type_='unique')
-        batch_op.drop_column('email_skeleton')
+    op.drop_index('ix_customer_email_skeleton', table_name='customer')
+    op.drop_column('customer', 'email_skeleton')

@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.helpers import login
 from tests.fixtures.factories import make_customer, make_trial
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
 
 PAGES = [
     "/",

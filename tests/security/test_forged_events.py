@@ -101,12 +101,12 @@ def test_well_typed_event_passes_the_guard(handler: AppHandler):
     ],
 )
 def test_id_arguments_refuse_non_integers(value):
-    documents_show = next(h for h in OUR_HANDLERS if h.short_name == "show")
+    documents_show = next(h for h in OUR_HANDLERS if h.name.endswith("documents_state.show"))
     assert _refused({"name": documents_show.name, "payload": {"document_id": value}})
 
 
 def test_id_argument_accepts_digits_as_reflex_sends_them():
-    documents_show = next(h for h in OUR_HANDLERS if h.short_name == "show")
+    documents_show = next(h for h in OUR_HANDLERS if h.name.endswith("documents_state.show"))
     assert not _refused({"name": documents_show.name, "payload": {"document_id": "42"}})
 
 
@@ -211,7 +211,7 @@ async def test_installed_guard_forwards_a_good_event_and_answers_a_forged_one_in
     app = FakeApp()
     namespace = app.event_namespace
     install_event_guard(app)
-    show = next(h for h in OUR_HANDLERS if h.short_name == "show")
+    show = next(h for h in OUR_HANDLERS if h.name.endswith("documents_state.show"))
     good = {"name": show.name, "payload": {"document_id": 3}}
     await namespace.on_event("sid-1", good)
     await namespace.on_event("sid-1", {"name": show.name, "payload": {"document_id": "10³⁰"}})

@@ -28,7 +28,10 @@ class Customer(SQLModel, table=True):
     email: str = Field(sa_column=sa.Column(sa.String(254), unique=True, nullable=False, index=True))
     # store/lookalikes.py: look-alike addresses share it, so the second is refused (issue #15)
     email_skeleton: str | None = Field(
-        default=None, sa_column=sa.Column(sa.String(254), unique=True, nullable=True)
+        default=None,
+        sa_column=sa.Column(
+            "email_skeleton", sa.String(254), nullable=True, index=True, unique=True
+        ),
     )
     password_hash: str
     company_name: str
