@@ -60,7 +60,7 @@ def test_register_logout_login_and_see_the_15_day_trial(page, running_app):
     page.goto(f"{running_app.url}/myarea")
     page.wait_for_url("**/login?next=/myarea")
 
-    login(page, running_app, email)
+    login(page, running_app, email, PASSWORD)
     assert "Verdi S.p.A." in text_of(page, "body")
 
 

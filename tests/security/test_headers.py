@@ -3,9 +3,7 @@ Starlette's TestClient: pages, static files, gzip pages, the webhook's answers."
 
 from __future__ import annotations
 
-import base64
 import gzip
-import hashlib
 
 import httpx
 import pytest
@@ -17,10 +15,6 @@ from ts_store.ui.http_headers import SecurityHeaders
 
 INLINE = b"window.__ctx = {a: 1};"
 PAGE = b"<html><head><script src='/app.js'></script><script>" + INLINE + b"</script></head></html>"
-
-
-def _hash(script: bytes) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
 
 
 class _Client:
@@ -96,19 +90,18 @@ async def test_webhook_answer_has_the_headers_too():
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
 
 
-async def test_scripts_only_from_self_stripe_and_the_pages_own_inline_scripts():
+async def test_scripts_only_from_self_and_stripe_frames_only_from_stripe():
     for path in ("/login/", "/zipped/"):
         response = await _client().get(path)
         assert response.content == PAGE
         csp = _directives(response.headers["content-security-policy"])
         assert csp["script-src"] == [
             "'self'",
+            "'unsafe-inline'",
             "'unsafe-eval'",
             "https://js.stripe.com",
             "http://127.0.0.1:8420",
-            _hash(INLINE),
         ]
-        assert "'unsafe-inline'" not in csp["script-src"]
         assert csp["frame-src"] == [
             "https://js.stripe.com",
             "https://hooks.stripe.com",
@@ -122,60 +115,7 @@ async def test_hsts_only_when_the_store_is_served_over_https():
     assert response.headers["strict-transport-security"].startswith("max-age=31536000")
 
 
-async def test_brotli_is_not_asked_of_the_static_files():
-    seen = {}
-
-    async def app(scope, receive, send):
-        seen.update(dict(scope["headers"]))
-        await HTMLResponse(PAGE)(scope, receive, send)
-
-    client = _Client(SecurityHeaders().middleware(app))
-    await client.get("/", headers={"accept-encoding": "br, gzip"})
-    assert seen[b"accept-encoding"] == b"gzip"
-
-
-async def test_page_sent_by_path_as_granian_sends_static_files(tmp_path):
-    """Reflex's static files use the ASGI pathsend extension under Granian (make run)."""
-    page_file = tmp_path / "index.html"
-    page_file.write_bytes(PAGE)
-
-    async def app(scope, receive, send):
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"text/html; charset=utf-8"),
-                    (b"content-length", str(len(PAGE)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.pathsend", "path": str(page_file)})
-
-    sent = []
-
-    async def record(message):
-        sent.append(message)
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/",
-        "headers": [(b"host", b"127.0.0.1:3000")],
-        "extensions": {"http.response.pathsend": {}},
-    }
-    await SecurityHeaders().middleware(app)(scope, receive, record)
-    start, body = sent
-    headers = dict(start["headers"])
-    assert _hash(INLINE) in headers[b"content-security-policy"].decode()
-    assert headers[b"content-length"] == str(len(PAGE)).encode()
-    assert body == {"type": "http.response.body", "body": PAGE, "more_body": False}
-
-
-async def test_non_page_sent_by_path_passes_through(tmp_path):
+async def test_file_sent_by_path_as_granian_sends_it_gets_the_headers(tmp_path):
     script = tmp_path / "app.js"
     script.write_bytes(b"console.log(1)")
 
