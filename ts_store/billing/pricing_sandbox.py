@@ -165,6 +165,6 @@ def _cycle(form: Mapping[str, Any], field: str) -> Cycle:
 
 def _seats(form: Mapping[str, Any], field: str) -> int:
     raw = _text(form, field)
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_SEATS_TYPED:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_SEATS_TYPED:
         raise InputError(field, "sandbox_seats_invalid")
     return int(raw)

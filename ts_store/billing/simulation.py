@@ -125,7 +125,7 @@ class SimulationResult:
 
 
 def _months(value: object) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_MONTHS:
         raise InputError("months", "simulation_months_invalid", max_months=MAX_MONTHS)

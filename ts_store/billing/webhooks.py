@@ -76,7 +76,11 @@ def _reconcile_payment(intent: dict[str, Any], status: PaymentStatus) -> str:
     metadata = intent.get("metadata") or {}
     raw_id = str(metadata.get("ts_store_operation_id", ""))
     with session_scope() as session:
-        operation = operations.get_operation(session, int(raw_id)) if raw_id.isdigit() else None
+        operation = (
+            operations.get_operation(session, int(raw_id))
+            if raw_id.isascii() and raw_id.isdigit()
+            else None
+        )
         if operation is None and intent.get("id"):
             operation = operations.operation_by_payment_intent(session, str(intent["id"]))
         if operation is None:

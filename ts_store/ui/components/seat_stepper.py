@@ -13,7 +13,7 @@ def next_seat_count(text: str, delta: int) -> str:
     No clamping to the plan's limits: below the minimum (even 0) the quote explains the limit
     and confirming is disabled, rather than the number silently refusing to move.
     """
-    seats = int(text) if text.strip().isdigit() else 0
+    seats = int(text) if text.strip().isascii() and text.strip().isdigit() else 0
     return str(max(seats + delta, 0))
 
 

@@ -406,7 +406,11 @@ def preview_plans(catalog: Catalog) -> list[PreviewPlan]:
 
 def _seats(raw: object) -> int | None:
     text = raw.strip() if isinstance(raw, str) else ""
-    if not text.isdigit() or len(text) > 6 or not 0 < int(text) <= MAX_PREVIEW_SEATS:
+    if (
+        not (text.isascii() and text.isdigit())
+        or len(text) > 6
+        or not 0 < int(text) <= MAX_PREVIEW_SEATS
+    ):
         return None
     return int(text)
 

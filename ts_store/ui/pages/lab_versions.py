@@ -95,8 +95,10 @@ def _version_row(view: catalog_versions.VersionView) -> VersionRow:
 
 
 def _id(raw: object) -> int | None:
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= MAX_ID_CHARS:
-        return int(raw.strip())
+    # isascii: "²".isdigit() is True and int("²") raises (found by tests/security, issue #15)
+    text = raw.strip() if isinstance(raw, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= MAX_ID_CHARS:
+        return int(text)
     return None
 
 

@@ -77,7 +77,7 @@ class ChangeState(ChargeFlow, LicenceState):
         catalog = self._priced(self.target_plan, self.target_cycle)
         self._operation_key = ""
         text = self.seats_input.strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             self.preview_error = "Numero utenti: inserisci un numero intero."
             self.can_confirm = False
             return

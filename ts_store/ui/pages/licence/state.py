@@ -71,7 +71,7 @@ class LicenceState(rx.State):
         requested = self.router.url.query_parameters.get("sezione", "utenti")
         self.section = requested if requested in SECTIONS else "utenti"
         self.result_message = ""
-        if not raw_id.isdigit():
+        if not (raw_id.isascii() and raw_id.isdigit()):
             self.load_error = "Licenza non trovata."
             return None
         try:

@@ -73,7 +73,7 @@ class ConfigureStep(PurchaseState):
             self.preview_error = "Piano: scegli uno dei piani."
             return
         text = self.seats_input.strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             self.preview_error = "Numero utenti: inserisci un numero intero."
             return
         try:

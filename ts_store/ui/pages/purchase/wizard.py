@@ -74,7 +74,7 @@ class PurchaseState(rx.State):
         if not confirm._pending_operation_id:
             confirm.busy = False  # a reload ends any request the old page waited for
         raw_id = routes.route_arg(self.router.url.path, routes.PURCHASE, "licence_id")
-        if not raw_id.isdigit():
+        if not (raw_id.isascii() and raw_id.isdigit()):
             self.loaded = False
             self.load_error = "Licenza non trovata."
             return None
