@@ -40,7 +40,7 @@ from ts_store.ui.pages.password_reset import (
 from ts_store.ui.pages.payment_methods import PaymentMethodsState, payment_methods_page
 from ts_store.ui.pages.plans import plans_page
 from ts_store.ui.pages.purchase import PurchaseState, purchase_page
-from ts_store.ui.pages.register import register_page
+from ts_store.ui.pages.register import RegisterState, register_page
 from ts_store.ui.pages.sent_mail import SentMailState, sent_mail_page
 from ts_store.ui.session import SECURE_COOKIE, SessionState, is_anonymous
 from ts_store.ui.state_manager import throttle_disk_state_purge
@@ -92,7 +92,7 @@ app.add_page(
     register_page,
     route=routes.REGISTER,
     title="Registrati · TS Store",
-    on_load=SessionState.redirect_if_logged_in,
+    on_load=[SessionState.redirect_if_logged_in, RegisterState.start_over],
 )
 app.add_page(
     myarea_page,

@@ -44,7 +44,9 @@ class RegisterState(rx.State):
 
     @rx.event
     def start_over(self):
+        """The form again (also on every visit of the page: the answer is for one submission)."""
         self.done = ""
+        self.error_field = self.error = ""
 
 
 def _field(
