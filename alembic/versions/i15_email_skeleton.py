@@ -1,7 +1,7 @@
 """customer.email_skeleton: look-alike logins share it and the column is unique (issue #15)
 
 Revision ID: i15_email_skeleton
-Revises: i14_real_date_repair
+Revises: i18_renewal_claim
 Create Date: 2026-12-02 11:50:00
 
 Existing rows are filled with ts_store/store/lookalikes.py's skeleton. Two existing customers
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'i15_email_skeleton'
-down_revision = 'i14_real_date_repair'
+down_revision = 'i18_renewal_claim'
 branch_labels = None
 depends_on = None
 
