@@ -38,7 +38,7 @@ async def _touch(manager, ident: str, token: str = "", message: str = "") -> Non
         session_state = await root.get_state(SessionState)
         session_state.session_token = token
         contact = await root.get_state(ContactState)
-        contact.error = message or "x"
+        contact.sent_reference = message or "x"
 
 
 async def test_state_files_are_private_and_hold_no_raw_token(manager, session):
@@ -83,4 +83,4 @@ async def test_state_over_the_cap_is_reset_not_stored(manager):
     sizes = [os.path.getsize(p) for p in _files(manager)]
     assert max(sizes) < 64 * 1024
     root = manager.states["big-tab"]
-    assert (await root.get_state(ContactState)).error == ""
+    assert (await root.get_state(ContactState)).sent_reference == ""
