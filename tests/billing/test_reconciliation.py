@@ -13,14 +13,13 @@ import subprocess
 import sys
 from datetime import timedelta
 
-import httpx
 import pytest
 from sqlmodel import select
 
 from tests.billing.test_charging import _plan
 from tests.billing.test_renewals import ROOT, _command_env
 from tests.fixtures.factories import give_card, make_active_licence, make_customer
-from tests.fixtures.localstripe import authenticate_payment_intent, payment_intents_of
+from tests.fixtures.localstripe import authenticate_payment_intent, payment_intents_of, refunds_of
 from ts_store.billing import charging, reconciliation, renewal_task
 from ts_store.domain.operations import RenewalRequest
 from ts_store.domain.periods import Cycle
@@ -296,16 +295,6 @@ async def _late_payment(session, gateway, stripe_settings, key: str) -> BillingO
     return late
 
 
-def _refunds_of(settings, payment_intent_id: str) -> list[dict]:
-    response = httpx.get(
-        f"{settings.api_base}/v1/refunds",
-        params={"payment_intent": payment_intent_id, "limit": 100},
-        auth=(settings.secret_key, ""),
-    )
-    response.raise_for_status()
-    return response.json()["data"]
-
-
 async def test_late_payment_is_refunded_in_full_once(session, gateway, stripe_settings):
     late = await _late_payment(session, gateway, stripe_settings, "refund")
 
@@ -317,7 +306,7 @@ async def test_late_payment_is_refunded_in_full_once(session, gateway, stripe_se
     assert text(refunded.failure_code) == (
         "Pagamento arrivato in ritardo e non applicato: rimborsato per intero."
     )
-    [refund] = _refunds_of(stripe_settings, late.stripe_payment_intent_id)
+    [refund] = refunds_of(stripe_settings, late.stripe_payment_intent_id)
     assert refund["amount"] == late.amount_cents
     assert refund["metadata"] == {"ts_store_operation_id": str(late.id)}
     assert len(report.refunded) == 1 and again.refunded == []
@@ -346,7 +335,7 @@ async def test_refund_without_an_answer_is_retried_under_the_same_key(
 
     await reconciliation.settle_and_refund(gateway=gateway)
     assert _operation(session, late.id).status == "refunded"
-    assert len(_refunds_of(stripe_settings, late.stripe_payment_intent_id)) == 1
+    assert len(refunds_of(stripe_settings, late.stripe_payment_intent_id)) == 1
 
 
 async def test_payment_already_refunded_by_staff_is_not_refunded_twice(
@@ -366,7 +355,7 @@ async def test_payment_already_refunded_by_staff_is_not_refunded_twice(
     )
     assert text(settled.failure_code).endswith("era già stato rimborsato.")
     assert "già rimborsato" in report.refunded[0]
-    assert len(_refunds_of(stripe_settings, late.stripe_payment_intent_id)) == 1
+    assert len(refunds_of(stripe_settings, late.stripe_payment_intent_id)) == 1
 
 
 async def test_payment_partly_refunded_by_staff_gets_only_the_rest_back(
@@ -383,7 +372,7 @@ async def test_payment_partly_refunded_by_staff_gets_only_the_rest_back(
     await reconciliation.settle_and_refund(gateway=gateway)
 
     assert _operation(session, late.id).status == "refunded"
-    refunds = _refunds_of(stripe_settings, late.stripe_payment_intent_id)
+    refunds = refunds_of(stripe_settings, late.stripe_payment_intent_id)
     assert sorted(refund["amount"] for refund in refunds) == sorted(
         [1000, late.amount_cents - 1000]
     )

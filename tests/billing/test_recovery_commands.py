@@ -28,7 +28,7 @@ from tests.fixtures.factories import (
     make_trial,
     save_billing_profile,
 )
-from tests.fixtures.localstripe import payment_intents_of
+from tests.fixtures.localstripe import payment_intents_of, refunds_of
 from ts_store.billing import changes, purchase, reconciliation, renewals, webhooks
 from ts_store.domain.periods import Cycle
 from ts_store.domain.quote import Configuration
@@ -214,16 +214,6 @@ async def _extra_payment(gateway, operation: BillingOperation, stripe_customer_i
     )
 
 
-def _refunds_of(settings, payment_intent_id: str) -> list[dict]:
-    response = httpx.get(
-        f"{settings.api_base}/v1/refunds",
-        params={"payment_intent": payment_intent_id, "limit": 100},
-        auth=(settings.secret_key, ""),
-    )
-    response.raise_for_status()
-    return response.json()["data"]
-
-
 async def test_two_extra_charges_of_a_settled_change_are_refunded_once_across_runs(
     session, gateway, db_url, stripe_settings
 ):
@@ -249,7 +239,7 @@ async def test_two_extra_charges_of_a_settled_change_are_refunded_once_across_ru
     intents = payment_intents_of(stripe_settings, stripe_id, operation.id)
     assert len(intents) == 3
     refunded = {
-        intent["id"]: _refunds_of(stripe_settings, intent["id"])
+        intent["id"]: refunds_of(stripe_settings, intent["id"])
         for intent in intents
         if intent["id"] != applied.stripe_payment_intent_id
     }
@@ -306,5 +296,5 @@ async def test_webhook_of_an_extra_payment_records_it_once_and_the_pass_refunds_
     [row] = session.exec(select(BillingOperation).where(BillingOperation.id != operation.id)).all()
     assert (row.stripe_payment_intent_id, row.status) == (extra.payment_intent_id, "refunded")
     assert session.get(BillingOperation, operation.id).status == "succeeded"
-    assert [r["amount"] for r in _refunds_of(stripe_settings, extra.payment_intent_id)] == [1220]
-    assert _refunds_of(stripe_settings, operation.stripe_payment_intent_id) == []
+    assert [r["amount"] for r in refunds_of(stripe_settings, extra.payment_intent_id)] == [1220]
+    assert refunds_of(stripe_settings, operation.stripe_payment_intent_id) == []
