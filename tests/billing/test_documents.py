@@ -1,11 +1,9 @@
 """'Documenti': the owner sees their documents with lines and totals, and gets a real PDF."""
 
-import re
-import zlib
-
 import pytest
 
 from tests.fixtures.factories import issue_test_document, make_customer
+from tests.fixtures.fatturapa import pdf_text as _pdf_text  # tests/e2e/test_mail.py imports it here
 from ts_store.billing.documents import document_for, documents_for
 from ts_store.billing.errors import NotAllowed
 from ts_store.ui.document_pdf import document_pdf
@@ -36,23 +34,11 @@ def test_another_customer_cannot_open_the_document(session, issued):
         document_for(intruder.id, document.id)
 
 
-def _pdf_text(pdf: bytes) -> str:
-    """The text drawn on the pages (fpdf2 deflates the content streams; fonts are WinAnsi)."""
-    drawn = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            continue
-        drawn += re.findall(rb"\((.*?)\) Tj", content)
-    return "\n".join(t.replace(b"\\(", b"(").replace(b"\\)", b")").decode("cp1252") for t in drawn)
-
-
 def test_pdf_is_a_pdf_with_number_lines_and_totals_in_euro(session, issued):
     customer, document = issued
     pdf = document_pdf(document_for(customer.id, document.id), "IVA 22%")
     assert pdf.startswith(b"%PDF-")
-    text = _pdf_text(pdf).replace("\xa0", " ")
+    text = _pdf_text(pdf)
     for expected in (
         "Fattura n. 2026/000001",
         "Copia di cortesia: la fattura elettronica è trasmessa tramite SDI.",

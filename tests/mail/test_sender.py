@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tests.billing.test_documents import _pdf_text
 from tests.fixtures.factories import (
     give_card,
     issue_test_document,
@@ -17,6 +16,7 @@ from tests.fixtures.factories import (
     make_customer,
     save_billing_profile,
 )
+from tests.fixtures.fatturapa import pdf_text
 from tests.fixtures.localstripe import payment_intents_of
 from tests.fixtures.smtp import body_text
 from ts_store.billing import accounts, notifications, renewals
@@ -157,7 +157,7 @@ def test_a_message_about_a_document_carries_its_pdf(engine, mail_env):
     assert attachment.get_filename() == "fattura-2026-000001.pdf"
     pdf = attachment.get_content()
     assert pdf.startswith(b"%PDF-")
-    assert "Totale" in _pdf_text(pdf) and "36,60" in _pdf_text(pdf)
+    assert "Totale" in pdf_text(pdf) and "36,60" in pdf_text(pdf)
     assert "36,60\xa0€" in body_text(message)
 
 
@@ -194,7 +194,7 @@ async def test_smtp_down_the_renewal_is_charged_and_its_email_arrives_once_smtp_
     assert message["Subject"] == f"Rinnovo pagato: licenza CRM in Cloud n. {licence.id}"
     [attachment] = list(message.iter_attachments())
     assert document.number.replace("/", "-") in attachment.get_filename()
-    assert "61,00" in _pdf_text(attachment.get_content())  # Pro monthly, 2 users, IVA incl.
+    assert "61,00" in pdf_text(attachment.get_content())  # Pro monthly, 2 users, IVA incl.
     assert send_due().sent == 0 and len(mail_env.messages()) == 1  # once
     [row] = _rows(engine)
     assert (row.status, row.attempts) == ("sent", 2)
