@@ -244,9 +244,12 @@ def test_product_team_tries_a_draft_price_and_sees_the_article_rateo_at_the_new_
     with running_app.session() as session:
         team = make_customer(session, f"prezzi-{tag}@example.it", "TeamSystem", role="product_team")
         team_email = team.email
-    _login_as_product_team(page, running_app, team_email)
-    page.goto(f"{running_app.url}/laboratorio")
+    _login_as_product_team(page, running_app, team_email)  # lands on Laboratorio prezzi
     page.wait_for_selector("#sandbox-catalog")
+    # the live catalogue arrives with the page's load event, after the textarea is drawn
+    page.wait_for_function(
+        "document.querySelector('#sandbox-catalog').value.includes('monthly_cents')"
+    )
     live = page.input_value("#sandbox-catalog")
     assert "monthly_cents = 2500" in live
     assert page.input_value("#sandbox-today") == "2026-11-28"
