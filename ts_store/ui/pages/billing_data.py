@@ -13,12 +13,11 @@ from ts_store.billing.billing_data import (
     billing_data_of,
     update_billing_data,
 )
-from ts_store.domain.fiscal import BILLING_FIELDS, FIELD_LABELS, validate_field
+from ts_store.domain.fiscal import BILLING_FIELDS, validate_field
 from ts_store.ui import routes
-from ts_store.ui.components.fields import BILLING_INPUT_PROPS, aria_props, form_field
+from ts_store.ui.components.billing_fields import billing_fields_grid
 from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.components.layout import page_shell
-from ts_store.ui.pages.purchase import FIELD_HINTS
 from ts_store.ui.session import customer_id_of
 
 _MAX_VALUE = 1000  # longer than any valid field: refused before any check runs
@@ -87,27 +86,6 @@ class BillingDataState(rx.State):
         return None
 
 
-def _field(name: str) -> rx.Component:
-    input_id = f"billing-{name}"
-    invalid = BillingDataState.errors.contains(name)
-    return form_field(
-        FIELD_LABELS[name],
-        rx.input(
-            name=name,
-            id=input_id,
-            default_value=BillingDataState.profile[name],
-            on_blur=lambda value: BillingDataState.check_field(name, value),
-            width="100%",
-            **BILLING_INPUT_PROPS.get(name, {}),
-            **aria_props(input_id, invalid),
-        ),
-        input_id,
-        error=BillingDataState.errors[name],
-        invalid=invalid,
-        hint=FIELD_HINTS.get(name, ""),
-    )
-
-
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -116,11 +94,11 @@ def _form() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            rx.grid(
-                *[_field(name) for name in BILLING_FIELDS],
-                columns=rx.breakpoints(initial="1", md="2"),
-                spacing="3",
-                width="100%",
+            billing_fields_grid(
+                id_prefix="billing",
+                values=BillingDataState.profile,
+                errors=BillingDataState.errors,
+                check_field=BillingDataState.check_field,
             ),
             rx.cond(
                 BillingDataState.saved != "",

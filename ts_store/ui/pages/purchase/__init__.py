@@ -10,7 +10,7 @@ from ts_store.ui.pages.purchase.confirm import (
 )
 from ts_store.ui.pages.purchase.page import purchase_page
 from ts_store.ui.pages.purchase.payment import PaymentStep
-from ts_store.ui.pages.purchase.profile import FIELD_HINTS, ProfileStep
+from ts_store.ui.pages.purchase.profile import ProfileStep
 from ts_store.ui.pages.purchase.wizard import (
     CONFIGURE,
     CONFIRM,
@@ -26,7 +26,6 @@ __all__ = [
     "CONFIRM",
     "DONE",
     "FAILED_SUFFIX",
-    "FIELD_HINTS",
     "PAYMENT",
     "PROCESSING",
     "PROFILE",

@@ -5,20 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from ts_store.billing import purchase
-from ts_store.domain.fiscal import BILLING_FIELDS, FIELD_LABELS, validate_field
+from ts_store.domain.fiscal import BILLING_FIELDS, validate_field
 from ts_store.ui import routes
-from ts_store.ui.components.fields import BILLING_INPUT_PROPS, aria_props, form_field
+from ts_store.ui.components.billing_fields import billing_fields_grid
 from ts_store.ui.components.focus import FOCUS_FIRST_INVALID
 from ts_store.ui.pages.purchase.wizard import CONFIGURE, PROFILE, PurchaseState
 from ts_store.ui.session import customer_id_of
-
-FIELD_HINTS = {
-    "vat_number": "11 cifre",
-    "tax_code": "16 caratteri (persona) o 11 cifre (azienda)",
-    "province": "Sigla, es. MI",
-    "sdi_code": "7 caratteri; oppure 0000000 con la PEC",
-    "pec": "Facoltativa se indichi il Codice Destinatario",
-}
 
 
 class ProfileStep(PurchaseState):
@@ -68,27 +60,6 @@ class ProfileStep(PurchaseState):
         return None
 
 
-def _profile_field(name: str) -> rx.Component:
-    input_id = f"profile-{name}"
-    invalid = ProfileStep.profile_errors.contains(name)
-    return form_field(
-        FIELD_LABELS[name],
-        rx.input(
-            name=name,
-            id=input_id,
-            default_value=ProfileStep.profile[name],
-            on_blur=lambda value: ProfileStep.check_field(name, value),
-            width="100%",
-            **BILLING_INPUT_PROPS.get(name, {}),
-            **aria_props(input_id, invalid),
-        ),
-        input_id,
-        error=ProfileStep.profile_errors[name],
-        invalid=invalid,
-        hint=FIELD_HINTS.get(name, ""),
-    )
-
-
 def step_profile() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -97,11 +68,11 @@ def step_profile() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            rx.grid(
-                *[_profile_field(name) for name in BILLING_FIELDS],
-                columns=rx.breakpoints(initial="1", md="2"),
-                spacing="3",
-                width="100%",
+            billing_fields_grid(
+                id_prefix="profile",
+                values=ProfileStep.profile,
+                errors=ProfileStep.profile_errors,
+                check_field=ProfileStep.check_field,
             ),
             rx.button("Continua", type="submit", size="3", id="profile-submit"),
             spacing="4",
