@@ -219,6 +219,7 @@ def test_purchase_sends_a_confirmation_whose_pdf_has_the_total_of_the_confirm_pa
     page.click("#profile-submit")
     page.wait_for_selector("#purchase-seats")
     page.fill("#purchase-seats", "5")
+    page.click("#purchase-cycle-annual")  # monthly is pre-selected
     wait_for_text(page, "#purchase-gross", "1.525,00")
     page.click("#configuration-submit")
     type_card(page, "4242424242424242")

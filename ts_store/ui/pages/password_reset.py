@@ -242,13 +242,7 @@ def _reset_done() -> rx.Component:
 
 def _link_refused() -> rx.Component:
     return rx.vstack(
-        rx.callout(
-            ResetPasswordState.link_error,
-            icon="triangle_alert",
-            color_scheme="red",
-            role="alert",
-            id="reset-link-invalid",
-        ),
+        error_callout(ResetPasswordState.link_error, "reset-link-invalid"),
         rx.link("Chiedi un nuovo link", href=routes.FORGOT_PASSWORD, id="reset-ask-again"),
         spacing="3",
     )

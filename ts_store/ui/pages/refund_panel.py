@@ -16,6 +16,7 @@ import reflex as rx
 from ts_store.billing import refunds
 from ts_store.billing.errors import InputError, UseCaseError
 from ts_store.domain.money import EuroAmountError, parse_euros
+from ts_store.ui.components.layout import error_callout
 from ts_store.ui.formatting import format_cents
 from ts_store.ui.messages import message_for, text
 from ts_store.ui.product_team import product_team_member_id
@@ -203,13 +204,7 @@ def refund_panel() -> rx.Component:
                     ),
                     rx.cond(
                         RefundState.error != "",
-                        rx.callout(
-                            RefundState.error,
-                            icon="triangle_alert",
-                            color_scheme="red",
-                            role="alert",
-                            id="refund-error",
-                        ),
+                        error_callout(RefundState.error, "refund-error"),
                     ),
                     rx.hstack(
                         rx.button(

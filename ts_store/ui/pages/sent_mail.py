@@ -18,7 +18,7 @@ from ts_store.billing.errors import NotAllowed
 from ts_store.domain.notifications import OutboxStatus
 from ts_store.mail.config import public_url
 from ts_store.mail.render import render
-from ts_store.ui.components.layout import page_shell
+from ts_store.ui.components.layout import error_callout, page_shell
 from ts_store.ui.formatting import format_datetime
 from ts_store.ui.product_team import product_team_member_id
 
@@ -225,13 +225,7 @@ def sent_mail_page() -> rx.Component:
                     ),
                     rx.cond(
                         SentMailState.error != "",
-                        rx.callout(
-                            SentMailState.error,
-                            icon="triangle_alert",
-                            color_scheme="red",
-                            role="alert",
-                            id="mail-error",
-                        ),
+                        error_callout(SentMailState.error, "mail-error"),
                     ),
                     rx.cond(SentMailState.selected_id != "", _preview()),
                     rx.cond(

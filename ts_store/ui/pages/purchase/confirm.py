@@ -17,6 +17,7 @@ from ts_store.domain.operations import OperationStatus
 from ts_store.domain.periods import CYCLE_LABELS
 from ts_store.ui import routes
 from ts_store.ui.charge_flow import PAYING, ChargeFlow, Outcome, outcome_of
+from ts_store.ui.components.layout import error_callout
 from ts_store.ui.components.quote_summary import QuoteView, action_bar
 from ts_store.ui.formatting import format_cents, format_date, format_percent, format_users
 from ts_store.ui.messages import message_for, result_text, text
@@ -234,13 +235,7 @@ def step_confirm(
             ),
             rx.cond(
                 ConfirmStep.result_message != "",
-                rx.callout(
-                    ConfirmStep.result_message,
-                    icon="triangle_alert",
-                    color_scheme="red",
-                    id="purchase-error",
-                    role="alert",
-                ),
+                error_callout(ConfirmStep.result_message, "purchase-error"),
             ),
             spacing="3",
         ),

@@ -10,6 +10,7 @@ import reflex as rx
 
 from ts_store.billing import cards
 from ts_store.billing.errors import UseCaseError
+from ts_store.ui.components.layout import error_callout
 from ts_store.ui.components.stripe_card import (
     CARD_ELEMENT_ID,
     card_element,
@@ -180,13 +181,7 @@ def step_payment() -> rx.Component:
         ),
         rx.cond(
             PaymentStep.card_message != "",
-            rx.callout(
-                PaymentStep.card_message,
-                icon="triangle_alert",
-                color_scheme="red",
-                id="card-error",
-                role="alert",
-            ),
+            error_callout(PaymentStep.card_message, "card-error"),
         ),
         spacing="3",
         width="100%",
