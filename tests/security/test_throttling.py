@@ -194,3 +194,21 @@ def test_redis_keys_hold_no_email(redis_prefix, session):
     keys = [key.decode() for key in client.scan_iter(f"{redis_prefix}*")]
     client.close()
     assert keys and not any(customer.email in key for key in keys)
+
+
+def test_address_factor_widens_only_the_per_address_limits(monkeypatch):
+    """Many people behind one address (an office NAT, the e2e stack on loopback): the address
+    windows and the address failure threshold grow by the factor; an account's never do."""
+    from limits.storage import storage_from_string
+
+    from ts_store.billing import throttle
+
+    shared = throttle.Throttle(storage_from_string("memory://"), address_factor=50)
+    plain = throttle.Throttle(storage_from_string("memory://"))
+    assert shared._items["register"][1][0].amount == 50 * plain._items["register"][1][0].amount
+    assert shared._items["register"][0][0].amount == plain._items["register"][0][0].amount
+    assert (shared._threshold("address"), shared._threshold("account")) == (1000, 5)
+    for bad in ("0", "1001", "due", "-3"):
+        monkeypatch.setenv("TS_STORE_THROTTLE_ADDRESS_FACTOR", bad)
+        with pytest.raises(ValueError):
+            throttle.address_factor()

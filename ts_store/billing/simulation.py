@@ -171,6 +171,7 @@ async def simulate(
             gateway=gateway,  # type: ignore[arg-type]
             clock=clock,
             catalog=catalog_in_force_today,
+            throttle=live.throttle,
         )
         with using_database(url), installed_here(sandbox):
             label = "catalogo pubblicato"

@@ -81,16 +81,21 @@ class Throttled(InputError):
 class Throttle:
     """One limiter over one storage: the calls the use cases make."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, address_factor: int = 1) -> None:
         self.storage = storage
         self.limiter = FixedWindowRateLimiter(storage)
+        self.address_factor = address_factor
         self._items = {
             action: (
                 [parse(tier) for tier in rule.per_account],
-                [parse(tier) for tier in rule.per_address],
+                [_scaled(parse(tier), address_factor) for tier in rule.per_address],
             )
             for action, rule in RULES.items()
         }
+
+    def _threshold(self, kind: str) -> int:
+        factor = self.address_factor if kind == "address" else 1
+        return FAILURES_BEFORE_LOCK[kind] * factor
 
     @staticmethod
     def _identities(account: str | None, address: str | None) -> list[tuple[str, str]]:
@@ -116,7 +121,7 @@ class Throttle:
         """Raise Throttled while the account or the address is locked by its failures."""
         retry_at = 0.0
         for kind, key in self._identities(account, address):
-            minutes = lock_minutes(self._failures(action, kind, key), FAILURES_BEFORE_LOCK[kind])
+            minutes = lock_minutes(self._failures(action, kind, key), self._threshold(kind))
             if minutes:
                 lock = self._lock_item(minutes)
                 if not self.limiter.test(lock, f"{action}:lock:{kind}", key):
@@ -130,7 +135,7 @@ class Throttle:
         """One more failure; from the threshold on, a lock twice as long as the last one."""
         for kind, key in self._identities(account, address):
             self.limiter.hit(_FAILURE_COUNTER, f"{action}:fail:{kind}", key)
-            minutes = lock_minutes(self._failures(action, kind, key), FAILURES_BEFORE_LOCK[kind])
+            minutes = lock_minutes(self._failures(action, kind, key), self._threshold(kind))
             if minutes:
                 self.limiter.hit(self._lock_item(minutes), f"{action}:lock:{kind}", key)
 
@@ -172,6 +177,22 @@ def make_storage(uri: str, key_prefix: str = KEY_PREFIX) -> Storage:
     return storage_from_string(uri)
 
 
+ADDRESS_FACTOR_ENV = "TS_STORE_THROTTLE_ADDRESS_FACTOR"
+
+
+def _scaled(item: RateLimitItem, factor: int) -> RateLimitItem:
+    return item if factor == 1 else type(item)(item.amount * factor, item.multiples)
+
+
+def address_factor() -> int:
+    """How many people may share one client address (an office behind one NAT, a test stack on
+    loopback): the per-address limits are multiplied by it; per-account limits never are."""
+    raw = os.environ.get(ADDRESS_FACTOR_ENV, "").strip() or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise ValueError(f"{ADDRESS_FACTOR_ENV} must be a whole number from 1 to 1000, not {raw!r}")
+    return int(raw)
+
+
 def from_environment() -> Throttle:
     """The throttle of a process: memory, or Redis when REFLEX_REDIS_URL is set (bootstrap)."""
-    return Throttle(make_storage(storage_uri()))
+    return Throttle(make_storage(storage_uri()), address_factor())
