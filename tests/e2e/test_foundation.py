@@ -22,7 +22,11 @@ PASSWORD = "Tramonto sul lago 2026"
 
 def _register_only(page, app, email: str, company: str) -> str:
     """The registration form sent; the neutral answer the page gives (issue #15)."""
-    page.goto(f"{app.url}/registrati")
+    if page.locator("#register-done").count():  # the last answer: ask for the form again
+        page.get_by_text("Registra un altro indirizzo").click()
+    else:
+        page.goto(f"{app.url}/registrati")
+    page.wait_for_selector("#register-company_name")
     page.fill("#register-company_name", company)
     page.fill("#register-email", email)
     page.fill("#register-password", PASSWORD)
