@@ -113,6 +113,8 @@ def test_purchase_change_card_and_cancel_on_three_workers_survive_a_redis_restar
             page.fill(f"#profile-{name}", value)
         page.click("#profile-submit")
         page.wait_for_selector("#purchase-seats")
+        page.click("#purchase-cycle-annual")  # monthly is pre-selected
+        wait_for_text(page, "#purchase-gross", "305,00")
         page.click("#configuration-submit")
         type_card(page, "4242424242424242")
         page.click("#save-card")
