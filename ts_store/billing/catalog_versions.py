@@ -8,7 +8,10 @@ themselves (every one: an event handler is a public endpoint). The pricing funct
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ts_store.billing import notices
@@ -99,21 +102,67 @@ def parsed(content: str) -> Catalog:
     return catalog
 
 
+@dataclass
+class _Pinned:
+    """The versions as one stretch of work read them (see `pinned_versions`)."""
+
+    refs: list[VersionRef] | None = None
+    contents: dict[int, str] = field(default_factory=dict)
+
+
+_pinned: ContextVar[_Pinned | None] = ContextVar("ts_store_pinned_versions", default=None)
+
+
+@contextmanager
+def pinned_versions() -> Iterator[None]:
+    """Inside, which versions may price (`pricing_refs`) and each version's text are read once
+    and kept, instead of once per question. The renewal job wraps each batch of licences it
+    claims in one (a renewal priced, its XML, its email each asked for the catalogue: six
+    reads per renewal, issue #18); a version published or withdrawn meanwhile is seen by the
+    next batch, as a run that reached that licence a few seconds later would. A licence's
+    price-change notices are still read each time (they are the licence's own rows)."""
+    token = _pinned.set(_Pinned())
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
+
+
 def catalog_of(version_id: int) -> Catalog:
     """The catalogue of a version (any status)."""
+    pinned = _pinned.get()
+    if pinned is not None and version_id in pinned.contents:
+        return parsed(pinned.contents[version_id])
     with session_scope() as session:
         row = store.content_of(session, version_id)
     if row is None:
         raise NotAllowed("catalog_version_not_found")
+    if pinned is not None:
+        pinned.contents[version_id] = row[0]
     return parsed(row[0])
 
 
+def _pinned_refs() -> list[VersionRef] | None:
+    pinned = _pinned.get()
+    return None if pinned is None else pinned.refs
+
+
+def _pin_refs(refs: list[VersionRef]) -> None:
+    pinned = _pinned.get()
+    if pinned is not None and refs:
+        pinned.refs = refs
+
+
 def _refs() -> list[VersionRef]:
+    refs = _pinned_refs()
+    if refs is not None:
+        return refs
     with session_scope() as session:
         refs = store.pricing_refs(session)
         if not refs:
             store.ensure_seeded(session)
             refs = store.pricing_refs(session)
+    _pin_refs(refs)
     return refs
 
 
@@ -406,9 +455,15 @@ def version_for_terms(
     A licence priced before versions existed (no version) takes the version in force.
     Rules: docs/pricing-lab.md.
     """
-    with session_scope() as session:
-        refs = store.pricing_refs(session)
-        notices_ = store.notices_of(session, licence_id) if licence_id is not None else []
+    refs = _pinned_refs()
+    notices_ = []
+    if refs is None or licence_id is not None:
+        with session_scope() as session:
+            if refs is None:
+                refs = store.pricing_refs(session)
+                _pin_refs(refs)
+            if licence_id is not None:
+                notices_ = store.notices_of(session, licence_id)
     if not refs:
         refs = _refs()
     current = version_in_force(refs, on)

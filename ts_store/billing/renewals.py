@@ -238,11 +238,13 @@ async def renew_due(today: date, gateway: StripeGateway | None = None) -> Renewa
             while batch := _claim(today, after):
                 after = batch[-1]
                 claimed.extend(batch)
-                for licence_id in batch:
-                    if licence_id not in seen:
-                        seen.add(licence_id)
-                        events = await _advance_one(licence_id, today, gateway, catalog)
-                        report.events.extend(events)
+                # The catalogue versions are read once per batch, not per licence, XML and email.
+                with catalog_versions.pinned_versions():
+                    for licence_id in batch:
+                        if licence_id not in seen:
+                            seen.add(licence_id)
+                            events = await _advance_one(licence_id, today, gateway, catalog)
+                            report.events.extend(events)
     finally:
         if claimed:
             with session_scope() as session:
@@ -346,6 +348,12 @@ async def _advance(
     for _ in range(MAX_PERIODS_PER_RUN):
         with session_scope() as session:
             licence = licences.get_licence(session, licence_id)
+            # The period's attempts in the same transaction when a charge may follow.
+            attempts = (
+                renewal_queries.renewal_operations(session, licence_id, licence.period_end)
+                if licence is not None and _may_charge(licence, today, retry_now)
+                else None
+            )
         if licence is None or licence.period_end is None or licence.data_removed_on is not None:
             break
         period_end, status = licence.period_end, licence.status
@@ -379,7 +387,8 @@ async def _advance(
         seen.add(period_end)
         # One read of the period's attempts decides both whether to charge and under which key:
         # a run that saw no attempt uses the first key and so finds the other run's operation.
-        attempts = _attempts(licence_id, period_end)
+        if attempts is None:
+            attempts = _attempts(licence_id, period_end)
         if not retry_now and _failure_not_recorded(licence, attempts):
             # Another run's attempt failed and that run is recording it now (or stopped before
             # it could): record it too (same values, optimistic lock) instead of charging again.
@@ -394,6 +403,8 @@ async def _advance(
             break
         first_result = first_result or result
         if result.done:
+            if _renewed_beyond(licence, today):
+                break  # the new period ends after today: nothing more to catch up
             continue
         if result.status in (S.FAILED, S.REQUIRES_ACTION):
             failure = _record_failure(licence_id, period_end, today, event.code, event.params)
@@ -401,6 +412,32 @@ async def _advance(
                 events[-1] = dataclasses.replace(failure, gross_cents=event.gross_cents)
         break
     return events, first_result
+
+
+def _may_charge(licence: Licence, today: date, retry_now: bool) -> bool:
+    """Whether `_advance` may go on to charge this licence (wider than its own checks: it
+    only saves the separate read of the period's attempts)."""
+    if licence.period_end is None or licence.data_removed_on is not None:
+        return False
+    if licence.cancel_at_period_end:
+        return False
+    if licence.status == L.ACTIVE:
+        return licence.period_end <= today
+    if licence.status == L.PAST_DUE:
+        retry_on = licence.next_retry_on
+        return retry_now or (retry_on is not None and retry_on <= today)
+    return licence.status == L.SUSPENDED and retry_now
+
+
+def _renewed_beyond(licence: Licence, today: date) -> bool:
+    """After the renewal of `licence` (as read before it) was paid and applied: whether the new
+    period ends after `today`, so that reading the licence again would only find nothing due
+    (`apply_renewal` sets the period this computes)."""
+    configuration = renewal_configuration(licence)
+    if configuration is None or licence.period_end is None:
+        return False
+    anchor_day = licence.anchor_day or (licence.period_start or licence.period_end).day
+    return renewal_period(licence.period_end, configuration, anchor_day) > today
 
 
 async def _charge_renewal(
