@@ -30,15 +30,14 @@ def next_progressive_number(session: Session) -> int:
     which is fine: the number is unique, not gapless.
     """
     for _ in range(3):
-        result = session.execute(
+        value = session.execute(
             sa.update(EinvoiceCounter)
             .where(EinvoiceCounter.name == _COUNTER)
             .values(last_value=EinvoiceCounter.last_value + 1)
-        )
-        if result.rowcount == 1:
-            return session.execute(
-                sa.select(EinvoiceCounter.last_value).where(EinvoiceCounter.name == _COUNTER)
-            ).scalar_one()
+            .returning(EinvoiceCounter.last_value)
+        ).scalar_one_or_none()
+        if value is not None:
+            return value
         try:
             with session.begin_nested():
                 session.add(EinvoiceCounter(name=_COUNTER, last_value=1))

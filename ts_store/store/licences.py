@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ts_store.domain.lifecycle import PAID_STATUSES, LicenceStatus, licence_transition_allowed
@@ -55,16 +56,20 @@ def update_licence(
         error = IllegalTransition("licence", licence.id, licence.status, changes["status"])
         raise audit.refuse_transition(session, error, licence.id)
     values = dict(changes, version=expected_version + 1, updated_at=utcnow())
-    result = session.execute(
+    columns = list(Licence.__table__.columns)
+    row = session.execute(
         sa.update(Licence)
         .where(Licence.id == licence.id, Licence.version == expected_version)
         .values(**values)
-    )
-    if result.rowcount != 1:
+        .returning(*columns)
+    ).first()
+    if row is None:
         session.rollback()
         raise StaleLicenceError(f"licence {licence.id} is not at version {expected_version}")
     session.flush()
-    session.refresh(licence)
+    # The row as written, from the UPDATE itself (no second read).
+    for column, value in zip(columns, row, strict=True):
+        set_committed_value(licence, column.key, value)
     return licence
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ts_store.domain.operations import (
@@ -33,16 +34,23 @@ def get_operation(session: Session, operation_id: int) -> BillingOperation | Non
 
 
 def start_operation(
-    session: Session, idempotency_key: str, *, kind: OperationKind, **fields: Any
+    session: Session,
+    idempotency_key: str,
+    *,
+    kind: OperationKind,
+    looked_up: bool = False,
+    **fields: Any,
 ) -> tuple[BillingOperation, bool]:
     """Insert the operation (pending), or return the one already stored under this key.
 
     Returns (operation, created). The unique key decides, so a double click or a second
-    process racing on the same key ends up with the same row.
+    process racing on the same key ends up with the same row. `looked_up`: the caller found
+    no row under this key in this transaction (`key_and_lock_holder`), so it is not read again.
     """
-    existing = find_operation(session, idempotency_key)
-    if existing is not None:
-        return existing, False
+    if not looked_up:
+        existing = find_operation(session, idempotency_key)
+        if existing is not None:
+            return existing, False
     operation = BillingOperation(
         idempotency_key=idempotency_key,
         kind=OperationKind(kind),
@@ -70,6 +78,22 @@ def lock_holder(session: Session, lock_key: str) -> BillingOperation | None:
     ).first()
 
 
+def key_and_lock_holder(
+    session: Session, idempotency_key: str, lock_key: str
+) -> tuple[BillingOperation | None, BillingOperation | None]:
+    """The operation stored under `idempotency_key` and the one holding `lock_key` (often the
+    same row, or none), in one read."""
+    rows = session.exec(
+        select(BillingOperation).where(
+            (BillingOperation.idempotency_key == idempotency_key)
+            | (BillingOperation.lock_key == lock_key)
+        )
+    ).all()
+    by_key = next((row for row in rows if row.idempotency_key == idempotency_key), None)
+    holder = next((row for row in rows if row.lock_key == lock_key), None)
+    return by_key, holder
+
+
 def _checked(session: Session, operation: BillingOperation, from_status: str, to_status: str):
     """Refuse (and audit) a move the transition table does not allow."""
     try:
@@ -86,14 +110,19 @@ def claim_operation(
 ) -> bool:
     """Move the operation from one status to another only if nobody else did first."""
     _checked(session, operation, from_status, to_status)
-    result = session.execute(
+    claimed = session.execute(
         sa.update(BillingOperation)
         .where(BillingOperation.id == operation.id, BillingOperation.status == from_status)
         .values(status=to_status, updated_at=utcnow())
-    )
+        .returning(BillingOperation.status, BillingOperation.updated_at)
+    ).first()
     session.flush()
-    session.refresh(operation)
-    return result.rowcount == 1
+    if claimed is None:  # someone else moved it first: show what they left
+        session.refresh(operation)
+        return False
+    set_committed_value(operation, "status", claimed[0])
+    set_committed_value(operation, "updated_at", claimed[1])
+    return True
 
 
 def update_operation(

@@ -65,6 +65,34 @@ def enqueue(
     Runs inside the caller's transaction, so the message is committed with the event or not
     at all.
     """
+    add_unless_present(
+        session,
+        event_key=event_key,
+        recipient=recipient,
+        kind=kind,
+        params=params,
+        message_id_domain=message_id_domain,
+        customer_id=customer_id,
+        now=now,
+    )
+    row = find(session, event_key, recipient)
+    if row is None:  # pragma: no cover - inserted or already there, by construction
+        raise RuntimeError(f"outbox row for {event_key!r} vanished")
+    return row
+
+
+def add_unless_present(
+    session: Session,
+    *,
+    event_key: str,
+    recipient: str,
+    kind: MessageKind,
+    params: Mapping[str, Any],
+    message_id_domain: str,
+    customer_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """`enqueue` for a caller that does not need the row back (one statement, not two)."""
     moment = now or utcnow()
     session.execute(
         _insert_unless_present(session).values(
@@ -83,10 +111,6 @@ def enqueue(
             updated_at=moment,
         )
     )
-    row = find(session, event_key, recipient)
-    if row is None:  # pragma: no cover - inserted or already there, by construction
-        raise RuntimeError(f"outbox row for {event_key!r} vanished")
-    return row
 
 
 def find(session: Session, event_key: str, recipient: str) -> OutboxMessage | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from ts_store.store.models import PaymentMethod
+from ts_store.store.models import Customer, PaymentMethod
 
 
 def cards_of(session: Session, customer_id: int) -> list[PaymentMethod]:
@@ -23,6 +23,22 @@ def default_card(session: Session, customer_id: int) -> PaymentMethod | None:
             PaymentMethod.customer_id == customer_id, PaymentMethod.is_default.is_(True)
         )
     ).first()
+
+
+def off_session_target(session: Session, customer_id: int) -> tuple[str, str] | None:
+    """The Stripe customer and the default card an off-session charge goes to, in one read;
+    None when the customer has no Stripe customer or no default card."""
+    row = session.exec(
+        select(Customer.stripe_customer_id, PaymentMethod.stripe_payment_method_id)
+        .join(
+            PaymentMethod,
+            (PaymentMethod.customer_id == Customer.id) & PaymentMethod.is_default.is_(True),
+        )
+        .where(Customer.id == customer_id)
+    ).first()
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
 
 
 def replace_default_card(
