@@ -53,7 +53,7 @@ from ts_store.store import (
 )
 from ts_store.store.db import session_scope
 from ts_store.store.licences import StaleLicenceError
-from ts_store.store.models import BillingOperation
+from ts_store.store.models import BillingDocument, BillingOperation, Customer
 
 S = OperationStatus
 # Failure codes stored on operations (their words: ts_store/ui/messages.py).
@@ -132,15 +132,18 @@ class ChargeResult:
         return self.status in DONE
 
 
-def _retire_abandoned_holder(session: Session, lock_key: str) -> tuple[int, str] | None:
+def _retire_abandoned_holder(
+    session: Session, holder: BillingOperation | None
+) -> tuple[int, str] | None:
     """Free the lock held by an attempt that can no longer charge by itself.
 
     A failed attempt releases its lock at once (see `_fail`); one left waiting for 3-D Secure
     (the customer closed the tab) is superseded, so a new confirm is possible. A superseded
     operation is never applied later, even if its payment completes. Returns its id and
     PaymentIntent, which the caller cancels in Stripe once this transaction is committed.
+    `holder`: the operation holding the licence version's lock key, read by the caller in
+    this transaction.
     """
-    holder = operations.lock_holder(session, lock_key)
     if holder is not None and holder.status == S.REQUIRES_ACTION:
         operations.update_operation(
             session, holder, status=S.SUPERSEDED, lock_key=None, failure_code=SUPERSEDED
@@ -207,9 +210,13 @@ def _fail(
     )
 
 
-def result_of(session: Session, operation: BillingOperation) -> ChargeResult:
-    """The stored outcome of an operation, as a ChargeResult."""
-    document = documents.document_for_operation(session, operation.id)
+def result_of(
+    session: Session, operation: BillingOperation, document: BillingDocument | None = None
+) -> ChargeResult:
+    """The stored outcome of an operation, as a ChargeResult (`document`: its document, when
+    the caller has it at hand)."""
+    if document is None:
+        document = documents.document_for_operation(session, operation.id)
     return ChargeResult(
         status=operation.status,
         operation_id=operation.id,
@@ -278,42 +285,45 @@ def _prepare(plan: ChargePlan, gross: int) -> _Prepared:
         licence = licences.get_licence(session, plan.licence_id)
         if licence is None or licence.customer_id != plan.customer_id:
             raise NotAllowed("licence_not_found")
-        existing = operations.find_operation(session, plan.idempotency_key)
+        lock_key = f"{plan.licence_id}:v{plan.licence_version}"
+        existing, holder = operations.key_and_lock_holder(session, plan.idempotency_key, lock_key)
         if existing is not None and existing.customer_id != plan.customer_id:
             raise NotAllowed("operation_invalid")
         if existing is None and licence.version != plan.licence_version:
             raise ConflictError()
-        lock_key = f"{plan.licence_id}:v{plan.licence_version}"
         if existing is None:
-            superseded = _retire_abandoned_holder(session, lock_key)
-        try:
-            operation, created = operations.start_operation(
-                session,
-                plan.idempotency_key,
-                kind=plan.kind,
-                lock_key=lock_key,
-                customer_id=plan.customer_id,
-                licence_id=plan.licence_id,
-                request_json=request_to_json(plan.request, plan.context),
-                quote_json=json.dumps(quote_to_json(plan.quote), sort_keys=True),
-                amount_cents=gross,
-                licence_version=plan.licence_version,
-                catalog_version_id=plan.catalog_version_id,
-            )
-        except operations.OperationLocked as exc:
-            verifying = _verification(operations.lock_holder(session, lock_key))
-            if verifying is not None:
-                raise ConflictError(PAYMENT_BEING_VERIFIED, **verifying) from exc
-            raise ConflictError(LICENCE_BUSY) from exc
+            superseded = _retire_abandoned_holder(session, holder)
+        if existing is not None:
+            operation, created = existing, False
+        else:
+            try:
+                operation, created = operations.start_operation(
+                    session,
+                    plan.idempotency_key,
+                    kind=plan.kind,
+                    looked_up=True,
+                    lock_key=lock_key,
+                    customer_id=plan.customer_id,
+                    licence_id=plan.licence_id,
+                    request_json=request_to_json(plan.request, plan.context),
+                    quote_json=json.dumps(quote_to_json(plan.quote), sort_keys=True),
+                    amount_cents=gross,
+                    licence_version=plan.licence_version,
+                    catalog_version_id=plan.catalog_version_id,
+                )
+            except operations.OperationLocked as exc:
+                verifying = _verification(operations.lock_holder(session, lock_key))
+                if verifying is not None:
+                    raise ConflictError(PAYMENT_BEING_VERIFIED, **verifying) from exc
+                raise ConflictError(LICENCE_BUSY) from exc
         resend = not created and operation.status == S.UNKNOWN
         if not created and not resend:
             return _Prepared(result_of(session, operation), superseded=superseded)
         if gross == 0:
             _apply(session, operation)
             return _Prepared(result_of(session, operation), superseded=superseded)
-        customer = customers.get_customer(session, plan.customer_id)
-        card = payment_methods.default_card(session, plan.customer_id)
-        if customer is None or customer.stripe_customer_id is None or card is None:
+        target = payment_methods.off_session_target(session, plan.customer_id)
+        if target is None:
             _fail(session, operation, NO_CARD)
             return _Prepared(result_of(session, operation), superseded=superseded)
         if not operations.claim_operation(
@@ -321,8 +331,8 @@ def _prepare(plan: ChargePlan, gross: int) -> _Prepared:
         ):
             return _Prepared(result_of(session, operation), superseded=superseded)
         return _Prepared(
-            stripe_customer_id=customer.stripe_customer_id,
-            payment_method_id=card.stripe_payment_method_id,
+            stripe_customer_id=target[0],
+            payment_method_id=target[1],
             operation_id=operation.id,
             superseded=superseded,
         )
@@ -347,9 +357,16 @@ def record_outcome(operation_id: int, outcome: PaymentOutcome) -> ChargeResult:
         paid = outcome.status == PaymentStatus.SUCCEEDED
         if operation.status == S.SUPERSEDED and not paid:
             return result_of(session, operation)
+        moved_on = paid and (
+            operation.status == S.SUPERSEDED or _moved_on_since(session, operation)
+        )
+        if paid and not moved_on and outcome.amount_cents == operation.amount_cents:
+            # Applied, with the PaymentIntent id written in the same UPDATE as the new status.
+            document = _apply(session, operation, payment_intent_id=outcome.payment_intent_id)
+            return result_of(session, operation, document)
         if outcome.payment_intent_id:
             operation.stripe_payment_intent_id = outcome.payment_intent_id
-        if paid and (operation.status == S.SUPERSEDED or _moved_on_since(session, operation)):
+        if moved_on:
             operations.update_operation(
                 session, operation, status=S.PAID_NOT_APPLIED, failure_code=LATE_PAYMENT
             )
@@ -365,12 +382,9 @@ def record_outcome(operation_id: int, outcome: PaymentOutcome) -> ChargeResult:
                 },
             )
             return result_of(session, operation)
-        if paid:
-            if outcome.amount_cents != operation.amount_cents:
-                if can_move(operation.status, S.FAILED):
-                    _fail(session, operation, AMOUNT_MISMATCH)
-                return result_of(session, operation)
-            _apply(session, operation)
+        if paid:  # but not the amount asked for
+            if can_move(operation.status, S.FAILED):
+                _fail(session, operation, AMOUNT_MISMATCH)
             return result_of(session, operation)
         if outcome.status == PaymentStatus.REQUIRES_ACTION:
             if not can_move(operation.status, S.REQUIRES_ACTION):
@@ -426,10 +440,17 @@ async def complete_after_authentication(
     return record_outcome(operation_id, outcome)
 
 
-def _apply(session: Session, operation: BillingOperation) -> None:
-    """Apply a paid (or free) operation: licence, document, audit — one transaction."""
+def _apply(
+    session: Session, operation: BillingOperation, payment_intent_id: str | None = None
+) -> BillingDocument | None:
+    """Apply a paid (or free) operation: licence, document, audit — one transaction. Returns
+    the document (None for a free operation); `payment_intent_id`: the payment's, recorded
+    with the operation's new status."""
     request, context = request_from_json(operation.kind, operation.request_json)
     licence = licences.get_licence(session, operation.licence_id)
+    # Read once for the document and its email: while this reference lives, the email's own
+    # read of the customer (notifications.notify_billing) is answered by the session.
+    customer = customers.get_customer(session, operation.customer_id)
     applier = services().applier(operation.kind)
     before = audit.licence_snapshot(licence)
     was = notices.Before.of(licence)
@@ -442,7 +463,7 @@ def _apply(session: Session, operation: BillingOperation) -> None:
         raise ConflictError() from exc
     document = None
     if operation.amount_cents > 0:
-        document = _issue_document(session, operation, context)
+        document = _issue_document(session, operation, context, customer)
     document_number = document.number if document is not None else None
     # Its email in the same transaction: sent once it commits, never if it rolls back
     # (docs/notifications.md).
@@ -467,12 +488,19 @@ def _apply(session: Session, operation: BillingOperation) -> None:
             "document": document_number,
         },
     )
+    paid_with = {"stripe_payment_intent_id": payment_intent_id} if payment_intent_id else {}
     operations.update_operation(
-        session, operation, status=S.SUCCEEDED if operation.amount_cents > 0 else S.APPLIED
+        session,
+        operation,
+        status=S.SUCCEEDED if operation.amount_cents > 0 else S.APPLIED,
+        **paid_with,
     )
+    return document
 
 
-def _issue_document(session: Session, operation: BillingOperation, context: OperationContext):
+def _issue_document(
+    session: Session, operation: BillingOperation, context: OperationContext, customer: Customer
+):
     quote = json.loads(operation.quote_json)
     charge = quote["charge_now"]
     lines = [
@@ -480,7 +508,6 @@ def _issue_document(session: Session, operation: BillingOperation, context: Oper
         for line in charge["lines"]
     ]
     profile = customers.billing_profile(session, operation.customer_id)
-    customer = customers.get_customer(session, operation.customer_id)
     billing = (
         profile.model_dump(exclude={"id", "customer_id", "updated_at"})
         if profile

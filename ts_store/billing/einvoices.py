@@ -145,11 +145,12 @@ def issue_file_in_transaction(session: Session, document: BillingDocument) -> Ei
     names the missing field; the transmission pass tries it again.
     """
     try:
-        with session.begin_nested():
-            return issue_file(session, document)
+        # Checked before the progressivo is taken, so nothing needs undoing (no savepoint).
+        buyer_from_billing(json.loads(document.billing_json))
     except EinvoiceDataMissing as exc:
         log.warning("document %s issued without XML: %s", document.number, exc)
         return None
+    return issue_file(session, document)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from ts_store.domain.notifications import (
 )
 from ts_store.store import customers, outbox
 from ts_store.store.db import session_scope
-from ts_store.store.models import Customer, OutboxMessage, utcnow
+from ts_store.store.models import BillingProfile, Customer, OutboxMessage, utcnow
 
 MAIL_FROM_ENV = "TS_STORE_MAIL_FROM"
 DEFAULT_MAIL_FROM = "TS Store <store@teamsystem.com>"
@@ -58,7 +58,7 @@ def notify(
 ) -> None:
     """Queue one email in the caller's transaction: committed with the event, or not at all.
     The same (event_key, recipient) is queued once however often the event is retried."""
-    outbox.enqueue(
+    outbox.add_unless_present(
         session,
         event_key=event_key,
         recipient=recipient,
@@ -77,6 +77,12 @@ def billing_recipient(session: Session, customer_id: int) -> str:
     customer = customers.get_customer(session, customer_id)
     if customer is None:
         raise ValueError(f"no customer {customer_id}")
+    return customer.email
+
+
+def _recipient(customer: Customer, profile: BillingProfile | None) -> str:
+    if profile is not None and profile.invoice_email:
+        return profile.invoice_email
     return customer.email
 
 
@@ -115,7 +121,7 @@ def notify_billing(
         session,
         kind=kind,
         event_key=event_key,
-        recipient=billing_recipient(session, customer_id),
+        recipient=_recipient(customer, profile),
         params={"company_name": company, **params},
         customer_id=customer_id,
     )
