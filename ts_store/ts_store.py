@@ -20,7 +20,7 @@ from ts_store.ui.components.connection_notice import app_overlay
 from ts_store.ui.components.stripe_card import BRIDGE_SCRIPT
 from ts_store.ui.errors import backend_exception_handler
 from ts_store.ui.event_guard import install_event_guard
-from ts_store.ui.http_headers import SecurityHeaders
+from ts_store.ui.http_headers import HardenedApp, SecurityHeaders, frontend_build_dir
 from ts_store.ui.pages.billing_data import BillingDataState, billing_data_page
 from ts_store.ui.pages.catalog_lab import CatalogLabState, catalog_lab_page
 from ts_store.ui.pages.contact import ContactState, contact_page
@@ -50,7 +50,7 @@ from ts_store.ui.theme import global_style
 services = bootstrap()
 current_seller()  # the store's fiscal data: a wrong setting stops the app here, naming it
 
-app = rx.App(
+app = HardenedApp(
     style=global_style,
     toaster=None,  # nothing uses toasts; the connection notice below needs no toast library
     head_components=[rx.script(src=BRIDGE_SCRIPT), rx.script(src="/a11y.js")],
@@ -65,15 +65,13 @@ app = rx.App(
                 )
             ]
         ),
-        # last: wraps pages, static files, the socket's handshake and the webhook (issue #15)
-        SecurityHeaders(
-            stripe_urls=[
-                services.gateway.settings.js_url,
-                services.gateway.settings.api_base or "",
-            ],
-            https=SECURE_COOKIE,
-        ).middleware,
     ],
+    # around everything, CORS preflight answers included (issue #15; docs/security.md)
+    security_headers=SecurityHeaders(
+        stripe_urls=[services.gateway.settings.js_url, services.gateway.settings.api_base or ""],
+        https=SECURE_COOKIE,
+        static_dir=frontend_build_dir,
+    ),
 )
 app.app_wraps[(5, "Overlay")] = app_overlay
 throttle_disk_state_purge(app, is_anonymous=is_anonymous)

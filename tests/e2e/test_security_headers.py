@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e.helpers import login
+from tests.fixtures.app import CSP_VIOLATIONS
 from tests.fixtures.factories import make_customer, make_trial
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stripe]
@@ -37,7 +38,11 @@ def test_every_page_answers_with_the_security_headers(running_app, path):
     for directive in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"):
         assert directive in csp
     script_sources = csp.split("script-src ")[1].split(";")[0].split()
-    assert all(s.startswith("'") or "stripe" in s or "127.0.0.1" in s for s in script_sources)
+    keywords = [s for s in script_sources if s.startswith("'")]
+    assert [s for s in keywords if not s.startswith("'sha256-")] == ["'self'", "'unsafe-eval'"]
+    assert len(keywords) > 2  # the build's own inline scripts, by hash
+    origins = [s for s in script_sources if not s.startswith("'")]
+    assert all("stripe" in s or "127.0.0.1" in s for s in origins)
     assert "strict-transport-security" not in headers  # served over http here
 
 
@@ -45,6 +50,48 @@ def test_webhook_answer_has_the_headers(running_app):
     response = httpx.post(f"{running_app.url}/stripe/webhook", content=b"{}", timeout=10)
     assert response.status_code == 400
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def test_cors_preflight_answer_has_the_headers(running_app):
+    response = httpx.options(
+        f"{running_app.url}/stripe/webhook",
+        headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"},
+        timeout=10,
+    )
+    assert "access-control-allow-methods" in response.headers  # Reflex's CORS middleware answered
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("path", ["/login/", "/registrati/"])
+def test_an_inline_script_the_build_did_not_make_is_blocked_and_reported(
+    browser, running_app, path
+):
+    """The page's own inline scripts run (the form appears); one added later does not."""
+    context = browser.new_context()
+    try:
+        seen = len(CSP_VIOLATIONS)
+        page = context.new_page()
+        page.goto(f"{running_app.url}{path}")
+        page.wait_for_selector("form")
+        page.evaluate(
+            """() => {
+                const script = document.createElement("script");
+                script.textContent = "window.__injected = 1";
+                document.body.appendChild(script);
+                const image = document.createElement("img");
+                image.setAttribute("onerror", "window.__handler = 1");
+                image.src = "data:,not-an-image";
+                document.body.appendChild(image);
+            }"""
+        )
+        page.wait_for_timeout(500)
+        assert page.evaluate("[window.__injected, window.__handler]") == [None, None]
+        reported = CSP_VIOLATIONS[seen:]
+        assert len([v for v in reported if v.startswith("script-src")]) == 2, reported
+    finally:
+        CSP_VIOLATIONS[seen:] = []  # expected here; no other test should count them
+        context.close()
 
 
 def test_another_origin_cannot_frame_myarea(browser, running_app, tmp_path):
