@@ -8,10 +8,12 @@ call, and its state delta and session state stay within the issue's limits.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -97,6 +99,47 @@ def test_server_timings_summarise_per_handler_and_start_a_new_window():
     figures = bench.server_timings()
     assert figures == {"add_seat": {"n": 20, "median": 10.5, "p95": 19.0}}
     assert bench.server_timings() == {}
+
+
+def test_timer_wraps_the_handlers_already_on_the_namespace_instance_once():
+    """The event guard replaces `on_event` on the namespace instance: the timer must wrap that
+    one (a wrapper on the class never ran), and a second install must not time twice."""
+    calls = []
+
+    class Namespace:
+        sid_to_token = {"sid-1": "token-1"}
+
+        async def on_event(self, sid, data):
+            calls.append(("on_event", sid, data["name"]))
+
+        async def emit_update(self, update, token):
+            calls.append(("emit_update", update, token))
+
+    namespace = Namespace()
+
+    async def guarded_on_event(sid, data):  # what install_event_guard puts on the instance
+        calls.append(("guard", sid))
+        await Namespace.on_event(namespace, sid, data)
+
+    namespace.on_event = guarded_on_event
+    app = types.SimpleNamespace(event_namespace=namespace)
+    bench.install_timer(app)
+    bench.install_timer(app)
+    bench.SERVER_MS.clear()
+
+    async def one_event():
+        await namespace.on_event("sid-1", {"name": "state.configure_step.set_plan"})
+        await namespace.emit_update(update="delta", token="token-1")
+
+    asyncio.run(one_event())
+    assert calls == [
+        ("guard", "sid-1"),
+        ("on_event", "sid-1", "state.configure_step.set_plan"),
+        ("emit_update", "delta", "token-1"),
+    ]
+    assert list(bench.SERVER_MS) == ["set_plan"]
+    assert len(bench.SERVER_MS["set_plan"]) == 1
+    bench.SERVER_MS.clear()
 
 
 def test_session_state_bytes_cover_every_substate_of_the_tab():

@@ -198,9 +198,11 @@ if os.environ.get("TS_STORE_BENCHMARK") == "1":  # benchmarks only: never mounte
         bench_shell_page,
         bench_summary_page,
         install_counters,
+        install_timer,
     )
 
     install_counters()
+    install_timer(app)
     app.add_page(bench_page, route="/bench", title="Benchmark")
     app.add_page(bench_shell_page, route="/bench/pagina", title="Benchmark")
     app.add_page(bench_summary_page, route="/bench/riepilogo", title="Benchmark")
