@@ -43,7 +43,7 @@ from ts_store.ui.pages.purchase import PurchaseState, purchase_page
 from ts_store.ui.pages.register import RegisterState, register_page
 from ts_store.ui.pages.sent_mail import SentMailState, sent_mail_page
 from ts_store.ui.session import SECURE_COOKIE, SessionState, is_anonymous
-from ts_store.ui.state_manager import throttle_disk_state_purge
+from ts_store.ui.state_manager import install_bounded_state_manager
 from ts_store.ui.theme import global_style
 
 # Appliers, gateway, clock and catalogue for every use case of this process (before any page).
@@ -74,7 +74,7 @@ app = HardenedApp(
     ),
 )
 app.app_wraps[(5, "Overlay")] = app_overlay
-throttle_disk_state_purge(app, is_anonymous=is_anonymous)
+install_bounded_state_manager(app, is_anonymous=is_anonymous)
 install_event_guard(app)  # every event checked against its handler's signature first
 
 app.add_page(

@@ -1,5 +1,6 @@
 """The session state store (issue #15, finding 3): a size cap per state, anonymous sessions that
-expire quickly, files only the app's user can read, and no raw session token in them."""
+expire quickly, files only the app's user can read, and no raw session token in them; on disk
+and on Redis (a private redis-server, tests/fixtures/redis_server.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import stat
 import time
 
 import pytest
+import redis
+import redis.asyncio
 from reflex.istate.manager.token import BaseStateToken
+from reflex_base.event.context import EventContext
 
 from tests.fixtures.factories import PASSWORD, make_customer
+from tests.fixtures.redis_server import RedisServer
 from ts_store.billing import accounts
 from ts_store.ui.pages.contact import ContactState
 from ts_store.ui.session import SessionState, is_anonymous
-from ts_store.ui.state_manager import ThrottledPurgeStateManagerDisk
+from ts_store.ui.state_manager import BoundedStateManagerRedis, ThrottledPurgeStateManagerDisk
 
 
 @pytest.fixture
@@ -34,6 +39,11 @@ def _files(manager) -> list:
 
 
 async def _touch(manager, ident: str, token: str = "", message: str = "") -> None:
+    with EventContext(token=ident, state_manager=manager, enqueue_impl=None):  # as in an event
+        await _modify(manager, ident, token, message)
+
+
+async def _modify(manager, ident: str, token: str, message: str) -> None:
     async with manager.modify_state(BaseStateToken(ident=ident, cls=ContactState)) as root:
         session_state = await root.get_state(SessionState)
         session_state.session_token = token
@@ -84,3 +94,59 @@ async def test_state_over_the_cap_is_reset_not_stored(manager):
     assert max(sizes) < 64 * 1024
     root = manager.states["big-tab"]
     assert (await root.get_state(ContactState)).sent_reference == ""
+
+
+# --- the same bounds on Redis (several workers, issue #18) -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def redis_manager(redis_server):
+    client = redis.asyncio.Redis.from_url(redis_server.url)
+    await client.flushdb()
+    made = BoundedStateManagerRedis(
+        redis=client, token_expiration=3_600, anonymous_expiration=600, is_anonymous=is_anonymous
+    )
+    yield made
+    await made.close()
+
+
+async def _stored(manager) -> dict[bytes, tuple[int, bytes]]:
+    """Every key in Redis: (seconds to live, value); the lock keys left out."""
+    keys = [k for k in await manager.redis.keys("*") if not k.endswith(b"_lock")]
+    return {k: (await manager.redis.ttl(k), await manager.redis.get(k)) for k in keys}
+
+
+async def test_redis_anonymous_session_keys_live_the_short_limit(redis_manager):
+    await _touch(redis_manager, "anonymous-tab")
+    stored = await _stored(redis_manager)
+    assert stored
+    assert all(0 < ttl <= 600 for ttl, _ in stored.values())
+
+
+async def test_redis_logged_in_session_keeps_the_full_expiry_and_no_raw_token(
+    redis_manager, session
+):
+    customer = make_customer(session)
+    token = accounts.login(email=customer.email, password=PASSWORD).token
+    await _touch(redis_manager, "logged-in-tab", token=token)
+    stored = await _stored(redis_manager)
+    assert stored
+    assert all(3_000 < ttl <= 3_600 for ttl, _ in stored.values())
+    assert not [key for key, (_, value) in stored.items() if token.encode() in value]
+
+
+async def test_redis_state_over_the_cap_is_reset_not_stored(redis_manager):
+    redis_manager.max_state_bytes = 64 * 1024
+    await _touch(redis_manager, "big-tab", message="x" * 200_000)
+    stored = await _stored(redis_manager)
+    assert stored and max(len(value) for _, value in stored.values()) < 64 * 1024
+    token = BaseStateToken(ident="big-tab", cls=ContactState)
+    async with redis_manager.modify_state(token) as root:
+        assert (await root.get_state(ContactState)).sent_reference == ""

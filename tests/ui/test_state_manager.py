@@ -6,9 +6,15 @@ import os
 import time
 
 import pytest
+import redis.asyncio
 from reflex.istate.manager.disk import StateManagerDisk
+from reflex.istate.manager.redis import StateManagerRedis
 
-from ts_store.ui.state_manager import ThrottledPurgeStateManagerDisk, throttle_disk_state_purge
+from ts_store.ui.state_manager import (
+    BoundedStateManagerRedis,
+    ThrottledPurgeStateManagerDisk,
+    install_bounded_state_manager,
+)
 
 
 class FakeClock:
@@ -64,7 +70,7 @@ def test_the_app_runs_on_the_throttled_disk_manager():
 
 
 class FakeApp:
-    """Just what throttle_disk_state_purge touches on rx.App."""
+    """Just what install_bounded_state_manager touches on rx.App."""
 
     def __init__(self, manager) -> None:
         self._state_manager = manager
@@ -77,11 +83,23 @@ class FakeApp:
 def test_a_non_disk_manager_is_left_as_configured():
     sentinel = object()
     app = FakeApp(sentinel)
-    throttle_disk_state_purge(app)
+    install_bounded_state_manager(app)
     assert app.state_manager is sentinel
 
 
 def test_a_plain_disk_manager_is_replaced(states_dir):
     app = FakeApp(StateManagerDisk())
-    throttle_disk_state_purge(app)
+    install_bounded_state_manager(app)
     assert type(app.state_manager) is ThrottledPurgeStateManagerDisk
+
+
+def test_a_redis_manager_is_replaced_keeping_its_client_and_expirations():
+    client = redis.asyncio.Redis()  # not connected: nothing is sent here
+    plain = StateManagerRedis(redis=client, token_expiration=7_200, lock_expiration=20_000)
+    app = FakeApp(plain)
+    install_bounded_state_manager(app)
+    bounded = app.state_manager
+    assert type(bounded) is BoundedStateManagerRedis
+    assert bounded.redis is client
+    assert (bounded.token_expiration, bounded.lock_expiration) == (7_200, 20_000)
+    assert bounded.anonymous_expiration == 15 * 60

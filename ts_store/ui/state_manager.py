@@ -1,5 +1,6 @@
-"""Reflex's disk state manager, bounded: a sweep once a minute, private files, a size cap per
-state, and anonymous sessions that expire quickly.
+"""Reflex's state managers, bounded: on disk a sweep once a minute, private files, a size cap
+per state and anonymous sessions that expire quickly; on Redis (several workers, issue #18) the
+same size cap and the same short life for anonymous sessions.
 
 Why each change:
 - The sweep of expired state files runs once a minute instead of on every pass of the write loop:
@@ -14,7 +15,9 @@ Why each change:
   (finding 3: 8 events of 500 KB made a 4.5 MB state file).
 - A session without a login expires after `anonymous_expiration` seconds instead of the hour a
   logged-in one keeps (finding 3: new client tokens are free, each a set of files).
-Reading, writing order and Reflex's own expiry loop are otherwise unchanged.
+- On Redis the cap applies to each state as it is written, and an anonymous session's keys get
+  `anonymous_expiration` as their time to live instead of `redis_token_expiration`.
+Reading, writing order, locking and Reflex's own expiry are otherwise unchanged.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import reflex as rx
 from reflex.istate.manager.disk import StateManagerDisk
+from reflex.istate.manager.redis import StateManagerRedis
 from reflex.istate.manager.token import BaseStateToken
 from reflex.state import BaseState
 from reflex.utils.misc import run_in_thread
@@ -61,6 +65,29 @@ def _reset_own_fields(state: BaseState) -> None:
     for name, field in cls.__fields__.items():
         if field._owner is cls and not name.startswith("router"):
             setattr(state, name, field.default_value())
+
+
+def _capped(state: BaseState, pickled: bytes, max_bytes: int, serialize) -> bytes:
+    """`pickled`, or, when it is over `max_bytes`, the state reset to its defaults, pickled."""
+    if len(pickled) <= max_bytes:
+        return pickled
+    logger.warning(
+        "State %s of a session pickles to %d bytes (max %d): reset, not stored",
+        type(state).__name__,
+        len(pickled),
+        max_bytes,
+    )
+    _reset_own_fields(state)
+    return serialize(state)
+
+
+def _loaded_tree(root: BaseState) -> list[BaseState]:
+    states, stack = [], [root]
+    while stack:
+        state = stack.pop()
+        states.append(state)
+        stack.extend(state.substates.values())
+    return states
 
 
 @dataclasses.dataclass
@@ -106,15 +133,8 @@ class ThrottledPurgeStateManagerDisk(StateManagerDisk):
     async def set_state_for_substate(self, token, substate) -> None:
         if token.get_and_reset_touched_state(substate):
             pickled = token.serialize(substate)
-            if pickled and len(pickled) > self.max_state_bytes and isinstance(substate, BaseState):
-                logger.warning(
-                    "State %s of a session pickles to %d bytes (max %d): reset, not stored",
-                    type(substate).__name__,
-                    len(pickled),
-                    self.max_state_bytes,
-                )
-                _reset_own_fields(substate)
-                pickled = token.serialize(substate)
+            if pickled and isinstance(substate, BaseState):
+                pickled = _capped(substate, pickled, self.max_state_bytes, token.serialize)
             if pickled:
                 path = self.token_path(token.with_cls(type(substate)))
                 self.states_directory.mkdir(parents=True, exist_ok=True)
@@ -129,12 +149,52 @@ class ThrottledPurgeStateManagerDisk(StateManagerDisk):
                 await self.set_state_for_substate(token, child)
 
 
-def throttle_disk_state_purge(
+@dataclasses.dataclass
+class BoundedStateManagerRedis(StateManagerRedis):
+    """StateManagerRedis with the disk manager's size cap and short anonymous life."""
+
+    max_state_bytes: int = MAX_STATE_BYTES
+    anonymous_expiration: int = ANONYMOUS_EXPIRATION_SECONDS
+    is_anonymous: Callable[[BaseState], bool] = _never_anonymous
+
+    def _collect_state_writes(self, token, base_state) -> list[tuple[str, bytes]]:
+        """Reflex's own walk of the touched states, each pickle capped."""
+        writes = []
+        for state in _loaded_tree(base_state):
+            if state._was_touched and (pickled := state._serialize()):
+                pickled = _capped(state, pickled, self.max_state_bytes, BaseState._serialize)
+                writes.append((token._state_key(type(state)), pickled))
+        return writes
+
+    async def set_state(self, token, state, *, lock_id=None, **context) -> None:
+        await super().set_state(token, state, lock_id=lock_id, **context)
+        anonymous = (
+            isinstance(state, BaseState) and state.parent_state is None and self.is_anonymous(state)
+        )
+        if anonymous and self.anonymous_expiration < self.token_expiration:
+            token = self._coerce_token(token)
+            pipeline = self.redis.pipeline(transaction=False)
+            for loaded in _loaded_tree(state):
+                pipeline.expire(token._state_key(type(loaded)), self.anonymous_expiration)
+            await pipeline.execute()
+
+
+def install_bounded_state_manager(
     app: rx.App, is_anonymous: Callable[[BaseState], bool] = _never_anonymous
 ) -> None:
-    """Swap the app's disk state manager for the bounded one (memory and Redis untouched).
+    """Swap the app's disk or Redis state manager for the bounded one (memory untouched).
 
     The event processor reads `app.state_manager` when the backend starts, after this runs.
     """
-    if type(app.state_manager) is StateManagerDisk:
+    manager = app.state_manager
+    if type(manager) is StateManagerDisk:
         app._state_manager = ThrottledPurgeStateManagerDisk(is_anonymous=is_anonymous)
+    elif type(manager) is StateManagerRedis:
+        app._state_manager = BoundedStateManagerRedis(
+            redis=manager.redis,
+            token_expiration=manager.token_expiration,
+            lock_expiration=manager.lock_expiration,
+            lock_warning_threshold=manager.lock_warning_threshold,
+            oplock_hold_time_ms=manager.oplock_hold_time_ms,
+            is_anonymous=is_anonymous,
+        )
