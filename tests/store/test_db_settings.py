@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 
@@ -105,3 +107,32 @@ def test_postgresql_server_that_does_not_answer_fails_within_the_connect_timeout
         finally:
             engine.dispose()
     assert time.monotonic() - started < 10
+
+
+def test_forked_child_opens_its_own_connection_never_the_parents(db_url):
+    """Granian forks the app's workers after the supervisor compiled the pages (which read the
+    database): a child must not reuse the parent's pooled connection (ts_store/store/db.py)."""
+    engine = get_engine()
+    with engine.connect() as connection:
+        parent_connection = connection.connection.dbapi_connection
+    assert engine.pool.checkedin() == 1  # the parent's connection waits in the pool
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: report, never return into pytest
+        try:
+            child_engine = get_engine()
+            with child_engine.connect() as connection:
+                fresh = connection.connection.dbapi_connection is not parent_connection
+                answered = connection.exec_driver_sql("SELECT 1").scalar() == 1
+            os.write(writer, b"ok" if fresh and answered else b"shared")
+        except BaseException as error:
+            os.write(writer, repr(error).encode()[:200])
+        finally:
+            os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    assert os.read(reader, 300) == b"ok"
+    os.close(reader)
+    with engine.connect() as connection:  # the parent's connection still works
+        assert connection.connection.dbapi_connection is parent_connection
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1

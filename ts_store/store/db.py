@@ -172,6 +172,23 @@ def dispose_engine(url: str) -> None:
         engine.dispose()
 
 
+def _forget_inherited_connections() -> None:
+    """In a forked child: give each engine a new, empty pool; the parent keeps its connections.
+
+    Reflex 0.10 imports and compiles the app in Granian's supervisor, then forks the workers
+    (reflex/utils/exec.py, `_preload_for_fork`); compiling a page may read the database (the
+    catalogue in force), so the supervisor's pool holds a connection every worker would
+    otherwise inherit: one socket used by several processes at once (PostgreSQL answered
+    "can't change 'autocommit' now", "EMPTY_QUERY from COMMIT", then dropped it). SQLAlchemy's
+    recipe: `dispose(close=False)` in the child.
+    """
+    for engine in list(_engines.values()):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
 def dispose_engines() -> None:
     """Close every connection of the engines `get_engine()` made and forget them (tests switch
     databases between tests; a process that exits may call it to close cleanly)."""
