@@ -38,7 +38,7 @@ from ts_store.ui.pages.password_reset import (
     reset_password_page,
 )
 from ts_store.ui.pages.payment_methods import PaymentMethodsState, payment_methods_page
-from ts_store.ui.pages.plans import plans_page
+from ts_store.ui.pages.plans import PlansState, plans_page
 from ts_store.ui.pages.purchase import PurchaseState, purchase_page
 from ts_store.ui.pages.register import RegisterState, register_page
 from ts_store.ui.pages.sent_mail import SentMailState, sent_mail_page
@@ -108,7 +108,7 @@ app.add_page(
     plans_page,
     route=routes.PLANS,
     title="Confronta i piani · TS Store",
-    on_load=SessionState.refresh,
+    on_load=[SessionState.refresh, PlansState.load],
 )
 app.add_page(
     licence_page,

@@ -24,6 +24,8 @@ class RegisterState(rx.State):
     error_field: str = ""
     error: str = ""
     done: str = ""  # the neutral answer, the same whether the email was new or not
+    # from the catalogue in force when the page opens (a published version may change it)
+    intro: str = ""
 
     @rx.event
     async def submit(self, form_data: dict):
@@ -47,6 +49,7 @@ class RegisterState(rx.State):
         """The form again (also on every visit of the page: the answer is for one submission)."""
         self.done = ""
         self.error_field = self.error = ""
+        self.intro = INTRO_TEXT.format(days=current_catalog().trial_days)
 
 
 def _field(
@@ -73,9 +76,8 @@ def _field(
 
 
 def register_page() -> rx.Component:
-    trial_days = current_catalog().trial_days
     return page_shell(
-        rx.cond(RegisterState.done != "", _registered(), _form(trial_days)),
+        rx.cond(RegisterState.done != "", _registered(), _form()),
         title="Registrati",
         logged_in=False,
     )
@@ -96,20 +98,21 @@ def _registered() -> rx.Component:
     )
 
 
+INTRO_TEXT = (
+    "Crea il tuo account: la prova gratuita di CRM in Cloud dura {days} giorni, "
+    "senza carta di credito."
+)
 PASSWORD_HINT = (
     f"Almeno {accounts.MIN_PASSWORD_LENGTH} caratteri, difficile da indovinare: "
     "per esempio tre o quattro parole non collegate."
 )
 
 
-def _form(trial_days: int) -> rx.Component:
+def _form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.text(
-                    f"Crea il tuo account: la prova gratuita di CRM in Cloud dura {trial_days} "
-                    "giorni, senza carta di credito."
-                ),
+                rx.text(RegisterState.intro),
                 _field("Azienda (ragione sociale)", "company_name", "text", "organization"),
                 _field("Email", "email", "email", "email"),
                 _field(
