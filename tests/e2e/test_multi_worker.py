@@ -175,3 +175,9 @@ def test_purchase_change_card_and_cancel_on_three_workers_survive_a_redis_restar
     intents = payment_intents_of(session_stripe_settings, stripe_customer)
     assert sorted(i["amount"] for i in intents) == sorted(d.gross_cents for d in issued)
     assert all(i["status"] == "succeeded" for i in intents)
+    database_errors = [
+        line
+        for line in app.log_path.read_text(errors="replace").splitlines()
+        if line.startswith(("psycopg.", "sqlalchemy.exc."))
+    ]  # three workers on one PostgreSQL: none may share a connection (ts_store/store/db.py)
+    assert database_errors == [], database_errors[:5]
