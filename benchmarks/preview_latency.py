@@ -169,7 +169,10 @@ def _open_wizard(browser, stack, record_frames: bool = True):
     page.wait_for_selector("#profile-submit")
     for name, value in VALID_BILLING.items():
         page.fill(f"#profile-{name}", value)
-    page.click("#profile-submit")
+    # Submitted from the keyboard, not with page.click: a click leaves Playwright's mouse over
+    # the page, and Chrome then hit-tests under it after every layout (~1.5 ms per plan change
+    # in a trace), which no floor tab pays (they are never clicked with the mouse).
+    page.press("#profile-submit", "Enter")
     page.wait_for_selector("#purchase-seats")
     page.fill("#purchase-seats", "5")
     page.wait_for_function(
