@@ -38,6 +38,7 @@ from ts_store.ui.components.seat_stepper import next_seat_count, seat_stepper
 from ts_store.ui.formatting import format_cents, format_date, format_percent, format_users
 from ts_store.ui.pages.catalog_lab_draft import DraftState, draft_editor
 from ts_store.ui.pages.catalog_lab_versions import SavedDraftsState, saved_drafts
+from ts_store.ui.pages.plans import PlanCard, plan_card, plan_cards
 from ts_store.ui.product_team import product_team_member_id
 from ts_store.ui.session import customer_id_of
 from ts_store.ui.theme import NATIVE_SELECT_STYLE
@@ -358,22 +359,6 @@ def _summary_lines(
 
 
 @dataclasses.dataclass
-class PreviewFeature:
-    name: str = ""
-    included: bool = False
-
-
-@dataclasses.dataclass
-class PreviewPlan:
-    code: str = ""
-    name: str = ""
-    monthly: str = ""
-    annual_line: str = ""
-    seats_line: str = ""
-    features: list[PreviewFeature] = dataclasses.field(default_factory=list)
-
-
-@dataclasses.dataclass
 class PlanChoice:
     """A plan in the wizard's dropdown and in the "Cambia piano" cards (same words)."""
 
@@ -383,25 +368,6 @@ class PlanChoice:
     monthly: str = ""
     annual: str = ""
     limits: str = ""
-
-
-def preview_plans(catalog: Catalog) -> list[PreviewPlan]:
-    """'/piani' as the customer would read it with this catalogue (same words as plans.py)."""
-    every = catalog.all_features()
-    return [
-        PreviewPlan(
-            code=plan.code,
-            name=plan.name,
-            monthly=format_cents(plan.unit_cents(Cycle.MONTHLY)),
-            annual_line=(
-                f"oppure {format_cents(plan.unit_cents(Cycle.ANNUAL))} per utente all'anno "
-                f"(risparmi {format_cents(plan.annual_saving_cents())})"
-            ),
-            seats_line=f"Da {plan.min_seats} a {plan.max_seats} utenti",
-            features=[PreviewFeature(name, name in plan.features) for name in every],
-        )
-        for plan in catalog.plans
-    ]
 
 
 def _seats(raw: object) -> int | None:
@@ -421,7 +387,7 @@ class PreviewState(rx.State):
     ready: bool = False
     error: str = ""
     vat_note: str = ""
-    plans: list[PreviewPlan] = []
+    plans: list[PlanCard] = []  # '/piani' with the draft
     plan_choices: list[PlanChoice] = []
     buy_plan: str = ""
     buy_cycle: str = Cycle.MONTHLY.value
@@ -458,7 +424,7 @@ class PreviewState(rx.State):
             f"Prezzi IVA esclusa (IVA {format_percent(catalog.vat_percent)}). "
             "Puoi cambiare piano, utenti e fatturazione in ogni momento dalla tua area."
         )
-        self.plans = preview_plans(catalog)
+        self.plans = plan_cards(catalog)
         self.plan_choices = [
             PlanChoice(
                 code=plan.code,
@@ -860,36 +826,8 @@ def _impact_section() -> rx.Component:
     )
 
 
-def _preview_plan_card(plan: PreviewPlan) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(plan.name, size="5", as_="h3"),
-            rx.text(
-                rx.text.strong(plan.monthly),
-                " per utente al mese",
-                size="3",
-                class_name="preview-monthly",
-            ),
-            rx.text(plan.annual_line, size="2", color_scheme="gray"),
-            rx.text(plan.seats_line, size="2"),
-            rx.separator(),
-            rx.foreach(
-                plan.features,
-                lambda feature: rx.hstack(
-                    rx.cond(
-                        feature.included,
-                        rx.icon("check", size=16, color="var(--green-9)"),
-                        rx.icon("minus", size=16, color="var(--gray-8)"),
-                    ),
-                    rx.text(feature.name, size="2"),
-                    spacing="2",
-                    align="center",
-                ),
-            ),
-            spacing="2",
-        ),
-        id="preview-plan-" + plan.code,
-    )
+def _preview_plan_card(card: PlanCard) -> rx.Component:
+    return plan_card(card, heading="h3", id_prefix="preview-plan-")
 
 
 def _cycle_control(value, on_change, control_id: str) -> rx.Component:

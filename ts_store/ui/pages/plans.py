@@ -93,10 +93,11 @@ def _feature(feature: FeatureRow) -> rx.Component:
     )
 
 
-def _plan_card(card: PlanCard) -> rx.Component:
+def plan_card(card: PlanCard, heading: str = "h2", id_prefix: str = "plan-") -> rx.Component:
+    """One plan as '/piani' shows it (the lab's Anteprima shows the draft's with it)."""
     return rx.card(
         rx.vstack(
-            rx.heading(card.name, size="5", as_="h2"),
+            rx.heading(card.name, size="5", as_=heading),
             rx.text(rx.text.strong(card.monthly), " per utente al mese", size="3"),
             rx.text(card.annual_line, size="2", color_scheme="gray"),
             rx.text(card.seats_line, size="2"),
@@ -104,7 +105,7 @@ def _plan_card(card: PlanCard) -> rx.Component:
             rx.foreach(card.features, _feature),
             spacing="2",
         ),
-        id="plan-" + card.code,
+        id=id_prefix + card.code,
     )
 
 
@@ -112,7 +113,7 @@ def plans_page() -> rx.Component:
     return page_shell(
         rx.text(PlansState.vat_note, color_scheme="gray"),
         rx.grid(
-            rx.foreach(PlansState.cards, _plan_card),
+            rx.foreach(PlansState.cards, lambda card: plan_card(card)),
             grid_template_columns="repeat(auto-fit, minmax(min(100%, 15rem), 1fr))",
             spacing="4",
             width="100%",
