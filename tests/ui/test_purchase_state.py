@@ -291,6 +291,20 @@ async def test_live_summary_follows_users_plan_and_cycle_to_the_cent(page):
     assert "da 3 a 500 utenti" in page.configure.plan_note
 
 
+async def test_a_plan_change_sends_only_the_vars_it_changes(page):
+    """The delta of a plan change: not the plan list, the users, the cycle or an empty error."""
+    await _to_configuration(page)
+    await page.send(ConfigureStep.set_seats, "5")
+    page.configure.dirty_vars.clear()
+    await page.send(ConfigureStep.set_plan, "business")
+    assert page.configure.dirty_vars == {"plan", "plan_note", "annual_saving", "preview"}
+    page.configure.dirty_vars.clear()
+    await page.send(ConfigureStep.set_seats, "2")  # below Business's 3: an error, then fixed
+    await page.send(ConfigureStep.set_seats, "3")
+    assert page.configure.preview_error == ""
+    assert "preview_error" in page.configure.dirty_vars
+
+
 async def test_changes_in_the_configuration_make_no_database_or_stripe_call(page, monkeypatch):
     await _to_configuration(page)
 

@@ -83,7 +83,8 @@ class ConfigureStep(PurchaseState):
         except InputError as exc:
             self.preview_error = message_for(exc)
             return
-        self.preview_error = ""
+        if self.preview_error:  # Reflex re-sends any var assigned, even to the same value
+            self.preview_error = ""
         self.preview = quote_view(result, catalog)
 
     def _show_plan(self) -> None:
